@@ -1,0 +1,58 @@
+# Everything a newcomer needs: `make demo`, `make test`. The virtual environment lives in .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO_DB := demo.db
+
+.PHONY: install demo test test-fast lint bench perf fuzz browser-deps clean-venv
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/cleaner archive $(DEMO_DB) samples/
+	@echo
+	@echo '$$ cleaner search $(DEMO_DB) Pashinyan'
+	@$(BIN)/cleaner search $(DEMO_DB) Pashinyan --limit 3
+	@echo
+	@echo '$$ cat samples/004_ca4b3b679c3f7ead.raw.txt | cleaner clean --explain | head -8'
+	@cat samples/004_ca4b3b679c3f7ead.raw.txt | $(BIN)/cleaner clean --explain | head -8
+
+# Headless Chromium for the browser test (Debian packages), installed when missing.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	      || echo "warning: could not install chromium; the browser test will be skipped"; \
+	  else echo "warning: chromium missing and apt-get unavailable; the browser test will be skipped"; fi; \
+	fi
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -x -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check cleaner archive tests scripts
+	$(BIN)/ruff format --check cleaner archive tests scripts
+
+# Quality on the samples; with BENCH=path/to/bench also on the shared benchmark files.
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py $(if $(BENCH),--data $(BENCH),)
+
+perf: $(STAMP)
+	$(BIN)/python scripts/perf.py
+
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,107 @@
+"""`cleaner rules list|check|show`: the rule registry, and its examples run as checks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cleaner.errors import RuleFileError
+from cleaner.metadata import BUILTIN_RULES
+from cleaner.rulecheck import check_ruleset
+from cleaner.ruleset import CATEGORIES, Ruleset, load_ruleset
+
+
+def _load(directory: str | None, no_default_rules: bool) -> Ruleset:
+    try:
+        return load_ruleset([directory] if directory else [], defaults=not no_default_rules)
+    except RuleFileError as exc:
+        click.echo(f"cleaner: error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def rules() -> None:
+    """List the rules, run their examples, show one rule.
+
+    \b
+    Examples:
+      cleaner rules list
+      cleaner rules list --category ads
+      cleaner rules check my-rules/
+      cleaner rules show copyright.all-rights-reserved
+    """
+
+
+@rules.command("list")
+@click.argument("directory", required=False, type=click.Path())
+@click.option("--category", help="Only rules of this category.")
+@click.option("--no-default-rules", is_flag=True, help="Only the rules of DIRECTORY.")
+def list_rules(directory: str | None, category: str | None, no_default_rules: bool) -> None:
+    """List rules: id, category, languages, what it removes, description.
+
+    \b
+    Example:
+      cleaner rules list --category paywall
+    """
+    ruleset = _load(directory, no_default_rules)
+    rows = [
+        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove, r.description)
+        for r in ruleset
+    ]
+    if not no_default_rules:
+        from cleaner.generic import GENERIC_RULES
+
+        rows += [(k, c, "*", "line", d) for k, (c, d) in {**BUILTIN_RULES, **GENERIC_RULES}.items()]
+    if category:
+        rows = [row for row in rows if row[1] == category]
+    for rule_id, cat, langs, remove, description in rows:
+        click.echo(f"{rule_id:<34} {cat:<16} {langs:<14} {remove:<8} {description}")
+    categories = sorted({row[1] for row in rows})
+    click.echo(f"\n{len(rows)} rules in {len(categories)} categories.", err=True)
+
+
+@rules.command("check")
+@click.argument("directory", required=False, type=click.Path())
+@click.option("--no-default-rules", is_flag=True, help="Check only the rules of DIRECTORY.")
+def check_rules(directory: str | None, no_default_rules: bool) -> None:
+    """Load rule files and run every rule's examples; exit 1 when one fails.
+
+    \b
+    Example:
+      cleaner rules check my-rules/
+    """
+    ruleset = _load(directory, no_default_rules)
+    problems = check_ruleset(ruleset)
+    for problem in problems:
+        click.echo(f"FAIL {problem}")
+    examples = sum(len(r.examples_remove) + len(r.examples_keep) for r in ruleset)
+    click.echo(f"{len(ruleset)} rules, {examples} examples, {len(problems)} failures.")
+    if problems:
+        sys.exit(1)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "directory", type=click.Path(), help="Also load this rule directory.")
+def show_rule(rule_id: str, directory: str | None) -> None:
+    """Print one rule with its pattern and examples.
+
+    \b
+    Example:
+      cleaner rules show ads.domain-price-line
+    """
+    ruleset = _load(directory, False)
+    rule = ruleset.get(rule_id)
+    if rule is None:
+        click.echo(f"cleaner: error: no rule {rule_id!r}", err=True)
+        sys.exit(2)
+    click.echo(f"{rule.id}  ({rule.category}: {CATEGORIES[rule.category]})")
+    click.echo(f"  {rule.description}")
+    click.echo(f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}")
+    click.echo(f"  languages: {', '.join(sorted(rule.languages)) or 'all'}")
+    click.echo(f"  pattern: {rule.pattern_text}")
+    for example in rule.examples_remove:
+        click.echo(f"  - removes: {example}")
+    for example in rule.examples_keep:
+        click.echo(f"  + keeps:   {example}")

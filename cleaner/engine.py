@@ -1,0 +1,120 @@
+"""The rule engine: match every unit against the rules, then apply each rule's extent.
+
+Pass 1 gives each unit the first rule that matches it on its own (keyword pre-filter, then the
+regular expression). Pass 2 widens the extents: a `block` rule takes its block, a `section` rule
+takes the teasers after its heading, a `rest` rule everything after it. A unit inside an extent
+that has a match of its own keeps its own rule id, so `--explain` and `paywalled` stay precise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import regex
+
+from cleaner.lines import Unit
+from cleaner.ruleset import Rule
+
+_TERMINAL = regex.compile(r"""[.!?"”»)]$""")
+_ELLIPSIS = regex.compile(r"(?:…|\.\.\.)\s*$")
+TOP_UNITS = 8  # `where = "top"` rules look at most this far before the body starts
+SECTION_MAX = 60
+
+
+@dataclass(slots=True)
+class Match:
+    rule: Rule
+    captures: dict[str, str] = field(default_factory=dict)
+    end: int = 0  # end of the matched span, for prefix rules
+
+
+def is_body_like(unit: Unit) -> bool:
+    """A paragraph that reads as article prose: enough words and a sentence ending."""
+    text = unit.text
+    return unit.words >= 12 and bool(_TERMINAL.search(text)) and not _ELLIPSIS.search(text)
+
+
+def body_start(units: Sequence[Unit]) -> int:
+    """Index of the first body-like unit (len(units) when there is none)."""
+    for unit in units:
+        if is_body_like(unit):
+            return unit.index
+    return len(units)
+
+
+def match_unit(unit: Unit, rules: Sequence[Rule], position: str) -> Match | None:
+    """The first rule that matches this unit on its own."""
+    low = unit.text.lower()
+    for rule in rules:
+        if rule.where != "any" and rule.where != position:
+            continue
+        if rule.keywords and not any(k in low for k in rule.keywords):
+            continue
+        found = rule.search(unit.text)
+        if found is None:
+            continue
+        if rule.remove == "prefix" and found.start() != 0:
+            continue
+        captures = {k: v.strip() for k, v in found.groupdict().items() if v and v.strip()}
+        return Match(rule, captures, found.end())
+    return None
+
+
+def apply_rules(units: list[Unit], rules: Sequence[Rule]) -> list[tuple[Unit, Match]]:
+    """Mark units removed (in place) and return the matches in document order."""
+    start = body_start(units)
+    matches: dict[int, Match] = {}
+    for unit in units:
+        if unit.removed_by is not None:
+            continue
+        if unit.index < start and unit.index < TOP_UNITS:
+            position = "top"
+        elif unit.index > start:
+            position = "bottom"
+        else:
+            position = "any"
+        found = match_unit(unit, rules, position)
+        if found is not None:
+            matches[unit.index] = found
+    # Later headings first: a unit under two extents belongs to the nearest heading above it.
+    for index in sorted(matches, reverse=True):
+        _apply_extent(units, index, matches[index], matches, start)
+    return [(units[i], matches[i]) for i in sorted(matches)]
+
+
+def _apply_extent(
+    units: list[Unit], index: int, found: Match, matches: dict[int, Match], start: int
+) -> None:
+    unit, rule = units[index], found.rule
+    if rule.remove == "prefix":
+        rest = unit.text[found.end :].lstrip()
+        if rest:
+            unit.prefix_removed = unit.text[: found.end].strip()
+            unit.prefix_rule = rule.id
+            unit.text = rest
+            return
+    unit.removed_by = rule.id
+    if rule.remove == "block":
+        extent = [u for u in units if u.block == unit.block]
+    elif rule.remove == "rest" and index > start:
+        extent = units[index + 1 :]
+    elif rule.remove == "section":
+        extent = _section(units, index, matches)
+    else:
+        return
+    for other in extent:
+        if other.removed_by is None and other.index not in matches:
+            other.removed_by = rule.id
+
+
+def _section(units: list[Unit], index: int, matches: dict[int, Match]) -> list[Unit]:
+    """The teasers after a list heading: up to the next body-like paragraph."""
+    out = []
+    for other in units[index + 1 : index + 1 + SECTION_MAX]:
+        if other.index in matches and matches[other.index].rule.remove in ("section", "rest"):
+            break
+        if is_body_like(other):
+            break
+        out.append(other)
+    return out

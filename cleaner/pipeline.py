@@ -1,0 +1,144 @@
+"""`clean()`: raw scrape in, Document out. Pure: no disk, no network.
+
+The passes, in order (docs/algorithm.md explains why):
+decode → HTML extraction (HTML only) → units (re-joined paragraphs) → language guess →
+rule engine → title → metadata → clean text → language of the body → accounting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from cleaner import __version__
+from cleaner.decode import decode_bytes, looks_like_html
+from cleaner.document import Document, Removal
+from cleaner.engine import apply_rules
+from cleaner.language import detect_language, guess_language
+from cleaner.lines import Unit, make_units
+from cleaner.metadata import BUILTIN_RULES, Metadata, collect, normalise_name, take_title
+from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
+
+INPUT_KINDS = ("auto", "text", "html")
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """How to clean. `ruleset=None` means the built-in rules."""
+
+    ruleset: Ruleset | None = None
+    input_kind: str = "auto"
+    include_preview: bool = False
+    extra_rules: tuple[Any, ...] = field(default=())
+
+
+def clean(
+    raw: bytes | str,
+    *,
+    url: str | None = None,
+    source: str = "-",
+    doc_id: str | None = None,
+    fetched_at: str | None = None,
+    extra: dict[str, Any] | None = None,
+    options: CleanOptions | None = None,
+) -> Document:
+    """Clean one raw scrape (plain text or HTML, bytes or str) into a Document."""
+    options = options or CleanOptions()
+    ruleset = options.ruleset or default_ruleset()
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    if isinstance(raw, str):
+        text, encoding = raw, None
+    else:
+        text, encoding = decode_bytes(raw)
+    kind = options.input_kind
+    if kind == "auto":
+        kind = "html" if looks_like_html(text) else "text"
+    html_meta = None
+    if kind == "html":
+        from cleaner.extract_html import extract
+
+        html_meta = extract(text, url)
+        text = html_meta.text
+    units, lines = make_units(text)
+    hint = guess_language(" ".join(u.text for u in units[:200]))
+    rules = [r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)]
+    matches = apply_rules(units, rules)
+    meta = collect(matches, hint, fetched_at)
+    title = take_title(units)
+    if html_meta is not None:
+        _merge_html_metadata(meta, html_meta, units)
+        title = title or meta.title
+    body = "\n\n".join(u.text for u in units if u.kept)
+    language, probability = detect_language(body)
+    removed = _accounting(units, ruleset)
+    return Document(
+        id=doc_id if doc_id is not None else source,
+        source=source,
+        url=url,
+        title=title if title is not None else meta.title,
+        text=body,
+        language=language,
+        language_probability=probability,
+        published=meta.published,
+        page_date=meta.page_date,
+        publisher=meta.publisher,
+        category=meta.category,
+        author=meta.author,
+        published_source=meta.published_source,
+        paywalled=any(r.category == "paywall" for r in removed),
+        removed=removed,
+        raw_sha256=hashlib.sha256(data).hexdigest(),
+        cleaner_version=__version__,
+        ruleset_version=ruleset.version,
+        fetched_at=fetched_at,
+        content_type="text/html" if kind == "html" else "text/plain",
+        encoding=encoding,
+        extra=dict(extra or {}),
+        lines=tuple(lines),
+    )
+
+
+def _merge_html_metadata(meta: Metadata, html: Any, units: list[Unit]) -> None:
+    """trafilatura's metadata fills what the rules did not capture."""
+    from cleaner.dates import parse_date
+
+    if meta.title is None and html.title:
+        meta.title = html.title.strip()
+    if meta.published is None and html.date:
+        value = parse_date(html.date)
+        if value:
+            meta.published, meta.published_source = value, "html-meta"
+    meta.publisher = meta.publisher or normalise_name(html.sitename)
+    meta.author = meta.author or normalise_name(html.author)
+    meta.category = meta.category or normalise_name(html.category)
+
+
+def category_of(rule_id: str, ruleset: Ruleset) -> str:
+    rule = ruleset.get(rule_id)
+    if rule is not None:
+        return rule.category
+    if rule_id in BUILTIN_RULES:
+        return BUILTIN_RULES[rule_id][0]
+    prefix = rule_id.split(".", 1)[0]
+    return prefix if prefix in CATEGORIES else "generic"
+
+
+def _accounting(units: list[Unit], ruleset: Ruleset) -> tuple[Removal, ...]:
+    """One Removal per removed input line, in input order."""
+    out: list[Removal] = []
+    for unit in units:
+        if unit.prefix_rule is not None:
+            out.append(
+                Removal(
+                    unit.prefix_rule,
+                    category_of(unit.prefix_rule, ruleset),
+                    unit.lines[0],
+                    unit.prefix_removed,
+                )
+            )
+        if unit.removed_by is not None:
+            category = category_of(unit.removed_by, ruleset)
+            for number, line in zip(unit.lines, unit.raw, strict=True):
+                out.append(Removal(unit.removed_by, category, number, line))
+    return tuple(out)

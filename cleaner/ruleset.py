@@ -1,0 +1,271 @@
+"""Loading rule files: built-in ones and users' go through the same door.
+
+A rule is data: an id, a category, a description, the languages it applies to, what it matches
+(a regular expression, or a list of phrases that the loader compiles), what it removes, and
+examples. Patterns are compiled with the `regex` module so that every match runs under a timeout:
+a user's `(a+)+$` cannot hang the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from cleaner.errors import RuleFileError
+
+CATEGORIES: dict[str, str] = {
+    "ads": "advertising lines and ad labels, also in a foreign language or script",
+    "paywall": "paywall and metered-access notices",
+    "related-lists": "related, recent, latest and must-read lists with their teasers",
+    "copyright": "copyright and redistribution notices",
+    "legal": "legal disclaimers",
+    "syndication": "syndication prefixes and wire ids",
+    "social": "share buttons and author widgets",
+    "comments": "comment forms and comment counts",
+    "newsletter": "newsletter, subscription and messenger-channel promos",
+    "navigation": "navigation, menus, categories and breadcrumbs",
+    "date-widgets": "the date of the day the page was viewed",
+    "editorial-notes": "editorial notes such as 'details to follow'",
+    "cookies": "cookie and consent notices",
+    "title": "the headline and its repetitions (kept in `title`, not in the text)",
+    "generic": "lines the generic classifier judged to be boilerplate",
+    "template": "lines repeated across documents of one site",
+}
+
+REMOVE_KINDS = ("line", "block", "rest", "section", "prefix")
+WHERE_KINDS = ("any", "top", "bottom")
+CAPTURE_FIELDS = ("publisher", "published", "page_date", "category", "author")
+MATCH_TIMEOUT = 0.05  # seconds for one regular-expression search on one line
+
+_ALLOWED_KEYS = {
+    "id", "category", "description", "pattern", "phrases", "ignore_case", "keywords",
+    "remove", "languages", "where", "max_words", "date_source", "aliases", "preview",
+    "examples_remove", "examples_keep",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled rule. `matcher.search(line)` decides; `keywords` pre-filter cheaply."""
+
+    id: str
+    category: str
+    description: str
+    matcher: Any  # a compiled regex.Pattern
+    remove: str = "line"
+    languages: frozenset[str] = frozenset()
+    where: str = "any"
+    max_words: int | None = None
+    keywords: tuple[str, ...] = ()
+    date_source: str = "label"
+    aliases: tuple[str, ...] = ()
+    preview: bool = False
+    examples_remove: tuple[str, ...] = ()
+    examples_keep: tuple[str, ...] = ()
+    source_file: str = ""
+    pattern_text: str = ""
+
+    def applies_to(self, language: str | None) -> bool:
+        return not self.languages or language is None or language in self.languages
+
+    def search(self, text: str) -> Any:
+        """The match object or None; a search that exceeds MATCH_TIMEOUT counts as no match."""
+        if self.max_words is not None and len(text.split()) > self.max_words:
+            return None
+        try:
+            return self.matcher.search(text, timeout=MATCH_TIMEOUT)
+        except TimeoutError:
+            return None
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """An ordered collection of rules with a version hash of the files they came from."""
+
+    rules: tuple[Rule, ...]
+    version: str
+    files: tuple[str, ...] = ()
+    _by_id: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for rule in self.rules:
+            self._by_id[rule.id] = rule
+            for alias in rule.aliases:
+                self._by_id.setdefault(alias, rule)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._by_id.get(rule_id)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+
+def phrases_pattern(phrases: Iterable[str]) -> str:
+    """A line that holds one of the phrases and nothing else but punctuation, symbols, spaces."""
+    alternatives = "|".join(
+        regex.escape(p.strip()).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)
+    )
+    return rf"^[\W_]*(?:{alternatives})[\W_]*$"
+
+
+def _compile_rule(data: dict[str, Any], file: str) -> Rule:
+    rule_id = data.get("id")
+    where = f"{file}: {rule_id or '?'}"
+    if not isinstance(rule_id, str) or not regex.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", rule_id):
+        raise RuleFileError(f"{where}: 'id' must look like 'namespace.name' (lowercase, dots)")
+    unknown = set(data) - _ALLOWED_KEYS
+    if unknown:
+        raise RuleFileError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    category = data.get("category")
+    if category not in CATEGORIES:
+        raise RuleFileError(
+            f"{where}: unknown category {category!r} (one of: {', '.join(CATEGORIES)})"
+        )
+    description = data.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise RuleFileError(f"{where}: missing 'description'")
+    remove = data.get("remove", "line")
+    if remove not in REMOVE_KINDS:
+        raise RuleFileError(f"{where}: 'remove' must be one of {', '.join(REMOVE_KINDS)}")
+    where_kind = data.get("where", "any")
+    if where_kind not in WHERE_KINDS:
+        raise RuleFileError(f"{where}: 'where' must be one of {', '.join(WHERE_KINDS)}")
+    pattern, phrases = data.get("pattern"), data.get("phrases")
+    if (pattern is None) == (phrases is None):
+        raise RuleFileError(f"{where}: give exactly one of 'pattern' or 'phrases'")
+    ignore_case = bool(data.get("ignore_case", phrases is not None))
+    if phrases is not None:
+        if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) for p in phrases):
+            raise RuleFileError(f"{where}: 'phrases' must be a non-empty list of strings")
+        pattern = phrases_pattern(phrases)
+    if not isinstance(pattern, str) or not pattern:
+        raise RuleFileError(f"{where}: 'pattern' must be a non-empty string")
+    flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
+    try:
+        matcher = regex.compile(pattern, flags)
+    except regex.error as exc:
+        raise RuleFileError(f"{where}: invalid regular expression: {exc}") from exc
+    bad_groups = set(matcher.groupindex) - set(CAPTURE_FIELDS)
+    if bad_groups:
+        raise RuleFileError(
+            f"{where}: named groups must be metadata fields ({', '.join(CAPTURE_FIELDS)}), "
+            f"not {', '.join(sorted(bad_groups))}"
+        )
+    keywords = data.get("keywords")
+    if keywords is None and phrases is not None:
+        keywords = [p.strip().split()[0].lower() for p in phrases]
+    examples_remove = _string_list(data, "examples_remove", where)
+    examples_keep = _string_list(data, "examples_keep", where)
+    languages = _string_list(data, "languages", where)
+    max_words = data.get("max_words")
+    if max_words is not None and (not isinstance(max_words, int) or max_words < 1):
+        raise RuleFileError(f"{where}: 'max_words' must be a positive integer")
+    return Rule(
+        id=rule_id,
+        category=category,
+        description=description.strip(),
+        matcher=matcher,
+        remove=remove,
+        languages=frozenset(languages),
+        where=where_kind,
+        max_words=max_words,
+        keywords=tuple(k.lower() for k in (keywords or ())),
+        date_source=str(data.get("date_source", "syndication" if category == "syndication" else "label")),
+        aliases=tuple(_string_list(data, "aliases", where)),
+        preview=bool(data.get("preview", False)),
+        examples_remove=tuple(examples_remove),
+        examples_keep=tuple(examples_keep),
+        source_file=file,
+        pattern_text=pattern,
+    )
+
+
+def _string_list(data: dict[str, Any], key: str, where: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleFileError(f"{where}: '{key}' must be a list of strings")
+    return value
+
+
+def parse_rule_file(text: str, file: str) -> list[Rule]:
+    """Compile every `[[rule]]` of one TOML file; raise RuleFileError naming file and rule."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError(f"{file}: ?: TOML syntax error: {exc}") from exc
+    entries = data.get("rule", [])
+    if not isinstance(entries, list):
+        raise RuleFileError(f"{file}: ?: expected [[rule]] tables")
+    return [_compile_rule(entry, file) for entry in entries]
+
+
+def build_ruleset(sources: Iterable[tuple[str, str]]) -> Ruleset:
+    """A ruleset from (file name, TOML text) pairs; ids must be unique across all files."""
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    digest = hashlib.sha256()
+    names = []
+    for name, text in sources:
+        names.append(name)
+        digest.update(name.rsplit("/", 1)[-1].encode() + b"\0" + text.encode() + b"\0")
+        for rule in parse_rule_file(text, name):
+            for key in (rule.id, *rule.aliases):
+                if key in seen:
+                    raise RuleFileError(f"{name}: {rule.id}: duplicate id (also in {seen[key]})")
+                seen[key] = name
+            rules.append(rule)
+    return Ruleset(tuple(rules), digest.hexdigest()[:12], tuple(names))
+
+
+def builtin_sources() -> list[tuple[str, str]]:
+    """The rule files shipped in the `rules` package, in name order."""
+    root = resources.files("rules")
+    files = sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    return [(f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
+
+
+def directory_sources(directory: str | Path) -> list[tuple[str, str]]:
+    """Every `*.toml` in a user's rule directory (or a single file)."""
+    path = Path(directory)
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = sorted(path.glob("*.toml"))
+    else:
+        raise RuleFileError(f"{directory}: ?: no such rule file or directory")
+    out = []
+    for file in files:
+        try:
+            out.append((str(file), file.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleFileError(f"{file}: ?: cannot read: {exc}") from exc
+    return out
+
+
+_DEFAULT: Ruleset | None = None
+
+
+def default_ruleset() -> Ruleset:
+    """The built-in rules, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = build_ruleset(builtin_sources())
+    return _DEFAULT
+
+
+def load_ruleset(extra_dirs: Iterable[str | Path] = (), *, defaults: bool = True) -> Ruleset:
+    """Built-in rules (unless `defaults` is false) followed by the rules of each directory."""
+    sources = builtin_sources() if defaults else []
+    for directory in extra_dirs:
+        sources.extend(directory_sources(directory))
+    return build_ruleset(sources)
