@@ -1,5 +1,181 @@
-"""The generic boilerplate classifier (filled in by the quality work)."""
+"""The generic boilerplate classifier: finds the article on pages no rule was written for.
+
+Observations (docs/algorithm.md): article paragraphs are long, end like sentences and are dense
+in stop words; menus, teasers and footers are short, title-cased, full of separators, handles
+and links. The article is the densest run of such paragraphs. So, as jusText does:
+
+1. classify each unit alone as good, near-good, short or bad (features below);
+2. find the main body: the run of units with the largest sum of scores (good paragraphs
+   count their words, everything else costs), so a menu of a hundred lines cannot join it
+   but a sub-heading between two paragraphs can;
+3. remove what lies outside that run (`generic.outside-body`) and the bad units inside it
+   (`generic.nav-like`); a near-good run close to the body joins it.
+
+Every decision is reported as a rule id, so `--explain` still says why a line went.
+"""
 
 from __future__ import annotations
 
-GENERIC_RULES: dict[str, tuple[str, str]] = {}
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cleaner.language import stopword_density, stopwords, words
+
+GENERIC_RULES: dict[str, tuple[str, str]] = {
+    "generic.outside-body": (
+        "generic",
+        "A line outside the article's main run of prose paragraphs (menus, teasers, footers)",
+    ),
+    "generic.nav-like": (
+        "generic",
+        "A menu-like line inside the body: separators, handles, or only capitalised words",
+    ),
+}
+
+GOOD, NEAR_GOOD, SHORT, BAD = "good", "near-good", "short", "bad"
+LENGTH_LOW = 60  # characters: below this a line is at best 'short'
+LENGTH_HIGH = 160  # characters: above this a near-good line with stop words is good
+STOP_LOW, STOP_HIGH = 0.22, 0.28  # stop-word density thresholds (with our compact lists)
+SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 6.0, 0.3
+USE_ANCHOR = True
+ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the best run
+
+_TERMINAL = re.compile(r"""[.!?:;"”»]$""")
+_ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
+_SEPARATORS = re.compile(r"\s[|›»·•/]\s|\s-\s.*\s-\s")
+_HANDLE = re.compile(r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|\S+@\S+\.\w")
+_DATE_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{4}\b|\b(?:ago|назад|vor|hace|il y a)\b", re.I)
+
+
+@dataclass(slots=True)
+class Verdict:
+    cls: str
+    score: float
+
+
+def classify(text: str, language: str | None) -> str:
+    """A unit's class on its own: good, near-good, short or bad."""
+    tokens = words(text)
+    n = len(tokens)
+    if n == 0:
+        return BAD
+    chars = len(text)
+    capitalised = sum(1 for w in text.split() if w[:1].isupper()) / max(1, len(text.split()))
+    if _SEPARATORS.search(text) and not _TERMINAL.search(text):
+        return BAD
+    if len(_HANDLE.findall(text)) * 4 > n:
+        return BAD
+    known = language in stopwords()
+    density = stopword_density(tokens, language) if known else None
+    if _ELLIPSIS.search(text) and chars < 400:
+        return SHORT if chars < LENGTH_HIGH else NEAR_GOOD
+    if chars < LENGTH_LOW:
+        if n <= 4 and not _TERMINAL.search(text) and capitalised >= 0.5:
+            return BAD
+        return SHORT
+    terminal = bool(_TERMINAL.search(text))
+    if density is None:
+        if terminal and n >= 12:
+            return GOOD if chars >= LENGTH_HIGH else NEAR_GOOD
+        return NEAR_GOOD if n >= 12 and capitalised < 0.5 else SHORT
+    if density >= STOP_HIGH:
+        return GOOD if (chars >= LENGTH_HIGH or (terminal and n >= 10)) else NEAR_GOOD
+    if density >= STOP_LOW:
+        return NEAR_GOOD
+    if capitalised > 0.6 or not terminal:
+        return BAD
+    return SHORT
+
+
+def _score(cls: str, n_words: int) -> float:
+    if cls == GOOD:
+        return float(min(n_words, 150))
+    if cls == NEAR_GOOD:
+        return NEAR_GAIN * min(n_words, 150)
+    if cls == SHORT:
+        return -SHORT_COST
+    return -BAD_COST
+
+
+def main_run(scores: Sequence[float]) -> tuple[int, int] | None:
+    """Indices [start, end] of the contiguous run with the largest sum (Kadane), or None."""
+    best, best_range = 0.0, None
+    total, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if total <= 0:
+            total, start = s, i
+        else:
+            total += s
+        if total > best:
+            best, best_range = total, (start, i)
+    return best_range
+
+
+def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: ignore[type-arg]
+    """Indices of headings that repeat the page's first line (its <title>).
+
+    Scrapes often begin with the page title ("Headline - Site") and show the headline again
+    right above the article, after the menus: such a repetition marks where the article starts.
+    """
+    if len(units) < 3:
+        return []
+    first = _key(units[0].text)
+    if len(first) < 12:
+        return []
+    out = []
+    for unit in units[1:limit]:
+        key = _key(unit.text)
+        if 3 <= unit.words <= 40 and len(key) >= 12 and (first.startswith(key) or key in first):
+            out.append(unit.index)
+    return out
+
+
+def _key(text: str) -> str:
+    return " ".join(words(text))
+
+
+def apply_generic(units: Sequence, language: str | None) -> int | None:  # type: ignore[type-arg]
+    """Mark boilerplate units removed in place; return the title anchor's index, if any.
+
+    Units already removed by rules are skipped. A heading repeating the page title counts as
+    the article's start only when it comes before the main run of prose.
+    """
+    kept = [u for u in units if u.kept]
+    if len(kept) < 3:
+        return None
+    classes = [classify(u.text, language) for u in kept]
+    if not any(c == GOOD for c in classes):
+        return None  # no prose to anchor on: leave the rules' verdicts alone
+    scores = [_score(c, u.words) for c, u in zip(classes, kept, strict=True)]
+    run = main_run(scores)
+    if run is None:
+        return None
+    best = sum(scores[run[0] : run[1] + 1])
+    anchor = None
+    for candidate in title_anchors(units) if USE_ANCHOR else []:
+        first_after = next((i for i, u in enumerate(kept) if u.index > candidate), None)
+        if first_after is None:
+            break
+        tail = main_run(scores[first_after:])
+        if tail is None:
+            continue
+        if sum(scores[first_after + tail[0] : first_after + tail[1] + 1]) >= ANCHOR_SHARE * best:
+            anchor, run = candidate, (tail[0] + first_after, tail[1] + first_after)
+            break
+    start, end = run
+    for i, (unit, cls) in enumerate(zip(kept, classes, strict=True)):
+        if anchor is not None and unit.index == anchor:
+            continue
+        if i < start or i > end:
+            unit.removed_by = "generic.outside-body"
+        elif cls == BAD and not _between_good(classes, i):
+            unit.removed_by = "generic.nav-like"
+    return anchor
+
+
+def _between_good(classes: Sequence[str], i: int) -> bool:
+    """A bad-looking line right between two good paragraphs is kept (a heading, a quote)."""
+    before = classes[i - 1] if i > 0 else None
+    after = classes[i + 1] if i + 1 < len(classes) else None
+    return before in (GOOD, NEAR_GOOD) and after in (GOOD, NEAR_GOOD)

@@ -97,6 +97,8 @@ def sniff_kind(head: bytes) -> str:
         return "warc"
     if stripped.startswith(b"{"):
         first = stripped.split(b"\n", 1)[0]
+        if b"\n" not in stripped and stripped.startswith(b'{"'):
+            return "jsonl"  # a first record longer than the peek
         try:
             return "jsonl" if isinstance(json.loads(first), dict) else "auto"
         except ValueError:

@@ -15,6 +15,7 @@ from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
+from cleaner.generic import GENERIC_RULES, apply_generic
 from cleaner.language import detect_language, guess_language
 from cleaner.lines import Unit, make_units
 from cleaner.metadata import BUILTIN_RULES, Metadata, collect, normalise_name, take_title
@@ -30,6 +31,7 @@ class CleanOptions:
     ruleset: Ruleset | None = None
     input_kind: str = "auto"
     include_preview: bool = False
+    generic: bool = True  # the generic classifier beside the named rules
     extra_rules: tuple[Any, ...] = field(default=())
 
 
@@ -66,6 +68,14 @@ def clean(
     matches = apply_rules(units, rules)
     meta = collect(matches, hint, fetched_at)
     title = take_title(units)
+    if options.generic:
+        anchor = apply_generic(units, hint)
+        if anchor is not None:
+            if title is None:
+                title = units[anchor].text
+            units[anchor].removed_by = "meta.title"
+            if units[0].kept or units[0].removed_by == "generic.outside-body":
+                units[0].removed_by = "meta.repeated-title"
     if html_meta is not None:
         _merge_html_metadata(meta, html_meta, units)
         title = title or meta.title
@@ -120,6 +130,8 @@ def category_of(rule_id: str, ruleset: Ruleset) -> str:
         return rule.category
     if rule_id in BUILTIN_RULES:
         return BUILTIN_RULES[rule_id][0]
+    if rule_id in GENERIC_RULES:
+        return GENERIC_RULES[rule_id][0]
     prefix = rule_id.split(".", 1)[0]
     return prefix if prefix in CATEGORIES else "generic"
 
