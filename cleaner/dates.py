@@ -2,80 +2,124 @@
 
 dateparser's automatic language search is 20-40x slower and its `search_dates` sees dates in
 ordinary words, so it is only ever called on a candidate string with the page's language, strict
-parsing and day, month and year required. Relative dates are resolved against `fetched_at` only.
+parsing and day, month and year required. Relative dates are resolved against `fetched_at` only:
+against the wall clock they would silently become "today" for every re-run.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
-    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
 )
-_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b(?!\.\d)")
+_TIME = re.compile(r"(?<![\d.:/-])\d{1,2}\s*[:h]\s*\d{2}(?![\d.:/-])", re.IGNORECASE)
+_FRENCH_TIME = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})\b", re.IGNORECASE)
+_ZONE = re.compile(
+    r"(?:\b(?:UTC|GMT|MSK|CET|CEST|EET|EEST|WET|WEST|BST|EST|EDT|CST|CDT|PST|PDT)\b"
+    r"|(?<=\d)\s*[+-]\d{2}:?\d{2}\b)"
+)
 _RELATIVE = re.compile(
-    r"\b(?:ago|yesterday|today|назад|вчера|сегодня|vor|gestern|heute|il y a|hier|aujourd'hui"
-    r"|hace|ayer|hoy)\b",
+    r"(?:\bago\b|\byesterday\b|\btoday\b|назад|вчера|сегодня|\bvor\s+\d|\bgestern\b|\bheute\b"
+    r"|\bil y a\b|\bhier\b|aujourd'hui|\bhace\s+\d|\bayer\b|\bhoy\b)",
     re.IGNORECASE,
 )
 _LABEL = re.compile(
-    r"^\s*(?:published|posted|updated|date|опубликовано|обновлено|дата публикации|дата"
-    r"|veröffentlicht(?: am)?|aktualisiert(?: am)?|publié le|mis à jour le|publicado el|publicado"
-    r"|actualizado el)\s*[:\-–—]?\s*",
+    r"^\s*(?:(?:first\s+)?(?:published|posted|updated|last\s+updated|last\s+modified|created|dated?)"
+    r"(?:\s+(?:on|at))?"
+    r"|опубликовано|обновлено|изменено|создано|дата\s+публикации|дата\s+обновления|дата|размещено"
+    r"|veröffentlicht(?:\s+am)?|aktualisiert(?:\s+am)?|zuletzt\s+aktualisiert(?:\s+am)?|erstellt\s+am"
+    r"|stand|datum"
+    r"|publié(?:\s+le)?|mis\s+à\s+jour(?:\s+le)?|actualisé(?:\s+le)?|date\s+de\s+publication|modifié\s+le"
+    r"|publicado(?:\s+el)?|actualizado(?:\s+el)?|fecha(?:\s+de\s+publicación)?"
+    r"|última\s+actualización)\s*[:\-–—]?\s*",
     re.IGNORECASE,
 )
+_NOISE = [
+    (re.compile(r"\b(\d{1,2})er\b", re.IGNORECASE), r"\1"),  # French "1er février"
+    (re.compile(r"\s+(?:г\.|года|гг\.)(?=\s|,|$)"), ""),  # Russian "2023 г.", "2023 года"
+    (re.compile(r"\s+Uhr\b"), ""),
+    (re.compile(r"\s+(?:à|a las|a la|в|um|at)\s+(?=\d)", re.IGNORECASE), " "),
+    (re.compile(r"\s+,"), ","),
+]
 DMY_LANGUAGES = {"ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
 SUPPORTED = {"en", "ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
+MAX_CANDIDATE = 80  # a longer string is prose, not a date
 
 
-@lru_cache(maxsize=32)
-def _parser(language: str, order: str, base_iso: str | None) -> Any:
+@lru_cache(maxsize=64)
+def _parser(language: str, order: str, base_iso: str | None, aware: bool) -> Any:
+    """One DateDataParser per (language, order, base): building one costs far more than a parse."""
     from dateparser.date import DateDataParser
 
     settings: dict[str, Any] = {
         "DATE_ORDER": order,
         "REQUIRE_PARTS": ["day", "month", "year"],
         "STRICT_PARSING": True,
-        "RETURN_AS_TIMEZONE_AWARE": False,
+        "RETURN_AS_TIMEZONE_AWARE": aware,
         "PREFER_DATES_FROM": "past",
     }
     if base_iso:
         settings["RELATIVE_BASE"] = datetime.fromisoformat(base_iso).replace(tzinfo=None)
+        # A relative date has no day/month/year of its own; the base supplies them.
+        settings.pop("REQUIRE_PARTS")
+        settings.pop("STRICT_PARSING")
     languages = [language] if language == "en" else [language, "en"]
     return DateDataParser(languages=languages, settings=settings)
+
+
+def strip_label(text: str) -> str:
+    """The date part of `Published: 12 March 2023`: dateparser returns None with the label on."""
+    return _LABEL.sub("", text.strip()).strip(" .,;|")
+
+
+def _order(language: str, text: str) -> str:
+    """Day/month order: the page's convention (English uses M/D/Y only with slashes)."""
+    if language in DMY_LANGUAGES:
+        return "DMY"
+    if re.search(r"\d{1,2}\.\d{1,2}\.\d{2,4}", text):
+        return "DMY"  # dotted numeric dates are European even on English pages
+    return "MDY"
 
 
 def parse_date(
     text: str, language: str | None = None, *, fetched_at: str | None = None
 ) -> str | None:
-    """ISO date (or date-time when a time is stated) for a date string, or None."""
-    text = _LABEL.sub("", text.strip()).strip(" .,;|")
-    if not text or len(text) > 80:
+    """ISO date (or date-time when a time is stated, with offset when a zone is) or None."""
+    text = strip_label(text)
+    if not text or len(text) > MAX_CANDIDATE:
         return None
     iso = ISO.match(text)
     if iso:
         return _iso_from_match(iso)
+    if not any(ch.isdigit() for ch in text) and not _RELATIVE.search(text):
+        return None  # "May", "You may also like": no day, no year
     relative = bool(_RELATIVE.search(text))
     if relative and not fetched_at:
         return None
     lang = language if language in SUPPORTED else "en"
-    order = "DMY" if lang in DMY_LANGUAGES else "MDY"
-    text = re.sub(r"\s+,", ",", text)
+    text = _FRENCH_TIME.sub(r"\1:\2", text)
+    for pattern, replacement in _NOISE:
+        text = pattern.sub(replacement, text)
+    has_time = bool(_TIME.search(text))
+    aware = has_time and bool(_ZONE.search(text)) and not relative
     base = fetched_at[:19] if relative and fetched_at else None
     try:
-        result = _parser(lang, order, base).get_date_data(text)
+        result = _parser(lang, _order(lang, text), base, aware).get_date_data(text)
     except (ValueError, OverflowError, TypeError):
         return None
     if result is None or result.date_obj is None:
         return None
     when: datetime = result.date_obj
-    if _TIME.search(text) and not relative:
-        return when.replace(second=when.second, microsecond=0).isoformat(timespec="minutes")
-    return when.date().isoformat()
+    if relative:
+        return when.date().isoformat()
+    if not has_time:
+        return when.date().isoformat()
+    return when.replace(second=0, microsecond=0).isoformat(timespec="minutes")
 
 
 def _iso_from_match(found: re.Match[str]) -> str | None:
@@ -92,3 +136,51 @@ def _iso_from_match(found: re.Match[str]) -> str | None:
     if tz:
         out += "+00:00" if tz == "Z" else (tz if ":" in tz else f"{tz[:3]}:{tz[3:]}")
     return out
+
+
+# Datelines: "BAKU, Azerbaijan, January 3." gives a month and a day, never a year.
+MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    [
+        "january jan январь января янв januar jänner janvier janv enero ene",
+        "february feb февраль февраля фев февр februar feb février févr febrero",
+        "march mar март марта мар märz mär mars marzo",
+        "april apr апрель апреля апр april avril avr abril abr",
+        "may май мая mai mai mayo",
+        "june jun июнь июня июн juni juin junio",
+        "july jul июль июля июл juli juillet juil julio",
+        "august aug август августа авг august août agosto ago",
+        "september sep sept сентябрь сентября сен сент september septembre septiembre setiembre",
+        "october oct октябрь октября окт oktober okt octobre octubre",
+        "november nov ноябрь ноября ноя нояб november novembre noviembre",
+        "december dec декабрь декабря дек dezember dez décembre déc diciembre dic",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        MONTHS.setdefault(_name, _number)
+
+_MONTH = r"(?P<month>[^\W\d_]{3,10})\.?"
+_DAY = r"(?P<day>\d{1,2})"
+_DATELINE = re.compile(
+    r"^(?:[A-ZА-ЯЁ][A-ZА-ЯЁÄÖÜÉÈÁÍÓÚÑ'’.\- ]{1,30})(?:,\s*[^\W\d_][\w .'’-]{1,30}?)?,\s*"
+    rf"(?:{_MONTH}\s+{_DAY}|{_DAY.replace('day', 'day2')}\.?\s+(?:de\s+)?"
+    rf"{_MONTH.replace('month', 'month2')})\b\s*(?:[.,:—–-]|\()"
+)
+
+
+def dateline(text: str) -> tuple[int, int] | None:
+    """(month, day) of a wire dateline at the start of a lead (`MOSCOW, March 12 (Reuters) -`)."""
+    found = _DATELINE.match(text)
+    if not found:
+        return None
+    name = (found["month"] or found["month2"]).lower()
+    month = MONTHS.get(name)
+    day = int(found["day"] or found["day2"])
+    if month is None:
+        return None
+    try:
+        date(2000, month, day)  # a leap year, so that 29 February is accepted
+    except ValueError:
+        return None
+    return month, day
