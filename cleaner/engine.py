@@ -47,7 +47,7 @@ def match_unit(unit: Unit, rules: Sequence[Rule], position: str) -> Match | None
     """The first rule that matches this unit on its own."""
     low = unit.text.lower()
     for rule in rules:
-        if rule.where != "any" and rule.where != position:
+        if rule.where != "any" and position and rule.where != position:
             continue
         if rule.keywords and not any(k in low for k in rule.keywords):
             continue
@@ -61,8 +61,13 @@ def match_unit(unit: Unit, rules: Sequence[Rule], position: str) -> Match | None
     return None
 
 
-def apply_rules(units: list[Unit], rules: Sequence[Rule]) -> list[tuple[Unit, Match]]:
-    """Mark units removed (in place) and return the matches in document order."""
+def apply_rules(
+    units: list[Unit], rules: Sequence[Rule], *, positional: bool = True
+) -> list[tuple[Unit, Match]]:
+    """Mark units removed (in place) and return the matches in document order.
+
+    `positional=False` ignores `where` constraints (rule examples are single lines).
+    """
     start = body_start(units)
     matches: dict[int, Match] = {}
     for unit in units:
@@ -74,7 +79,7 @@ def apply_rules(units: list[Unit], rules: Sequence[Rule]) -> list[tuple[Unit, Ma
             position = "bottom"
         else:
             position = "any"
-        found = match_unit(unit, rules, position)
+        found = match_unit(unit, rules, position if positional else "")
         if found is not None:
             matches[unit.index] = found
     # Later headings first: a unit under two extents belongs to the nearest heading above it.

@@ -39,6 +39,8 @@ LENGTH_HIGH = 160  # characters: above this a near-good line with stop words is 
 STOP_LOW, STOP_HIGH = 0.22, 0.28  # stop-word density thresholds (with our compact lists)
 SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 6.0, 0.3
 USE_ANCHOR = True
+ANCHOR_WINDOW = 25  # kept units after the repeated title in which the body must start
+MIN_TITLE_SHARE = 0.45  # a repeated title covers this much of the first line
 ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the best run
 
 _TERMINAL = re.compile(r"""[.!?:;"”»]$""")
@@ -112,6 +114,16 @@ def main_run(scores: Sequence[float]) -> tuple[int, int] | None:
     return best_range
 
 
+def run_from(scores: Sequence[float], start: int) -> tuple[int, int]:
+    """The run starting at `start` that ends where its running sum is largest."""
+    total, best, end = 0.0, float("-inf"), start
+    for i in range(start, len(scores)):
+        total += scores[i]
+        if total > best:
+            best, end = total, i
+    return start, end
+
+
 def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: ignore[type-arg]
     """Indices of headings that repeat the page's first line (its <title>).
 
@@ -126,7 +138,9 @@ def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: igno
     out = []
     for unit in units[1:limit]:
         key = _key(unit.text)
-        if 3 <= unit.words <= 40 and len(key) >= 12 and (first.startswith(key) or key in first):
+        if not 3 <= unit.words <= 40 or len(key) < max(12, MIN_TITLE_SHARE * len(first)):
+            continue
+        if first.startswith(key) or key in first:
             out.append(unit.index)
     return out
 
@@ -154,14 +168,13 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
     best = sum(scores[run[0] : run[1] + 1])
     anchor = None
     for candidate in title_anchors(units) if USE_ANCHOR else []:
-        first_after = next((i for i, u in enumerate(kept) if u.index > candidate), None)
-        if first_after is None:
-            break
-        tail = main_run(scores[first_after:])
-        if tail is None:
+        after = [i for i, u in enumerate(kept) if u.index > candidate][:ANCHOR_WINDOW]
+        first_good = next((i for i in after if classes[i] == GOOD), None)
+        if first_good is None:
             continue
-        if sum(scores[first_after + tail[0] : first_after + tail[1] + 1]) >= ANCHOR_SHARE * best:
-            anchor, run = candidate, (tail[0] + first_after, tail[1] + first_after)
+        candidate_run = run_from(scores, first_good)
+        if sum(scores[candidate_run[0] : candidate_run[1] + 1]) >= ANCHOR_SHARE * best:
+            anchor, run = candidate, candidate_run
             break
     start, end = run
     for i, (unit, cls) in enumerate(zip(kept, classes, strict=True)):

@@ -16,7 +16,7 @@ from cleaner.ruleset import Rule, Ruleset
 def removed_by(example: str, rules: Sequence[Rule]) -> set[str]:
     """Ids of the rules that remove some part of the example."""
     units, _ = make_units(example)
-    apply_rules(units, rules)
+    apply_rules(units, rules, positional=False)
     out = {u.removed_by for u in units if u.removed_by}
     out |= {u.prefix_rule for u in units if u.prefix_rule}
     return out  # type: ignore[return-value]
