@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from cleaner.dates import parse_date
+from cleaner.dates import dateline, parse_date
 from cleaner.engine import Match, is_body_like
 from cleaner.lines import Unit
 
@@ -33,6 +35,8 @@ class Metadata:
     publisher: str | None = None
     category: str | None = None
     author: str | None = None
+    copyright_year: int | None = None  # for the consistency check, not output
+    dateline: tuple[int, int] | None = None  # (month, day) of the lead's dateline
 
 
 def normalise_name(value: str | None) -> str | None:
@@ -75,15 +79,27 @@ def _title_key(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().casefold()
 
 
-def normalise_title(text: str) -> str:
-    return _MARKS.sub("", text).strip()
+def normalise_title(text: str | None) -> str | None:
+    """A headline without ®/™ and a dangling separator; its own ?, ! and quotes stay."""
+    if text is None:
+        return None
+    text = re.sub(r"[\s|/\\—–:;,-]+$", "", _MARKS.sub("", text).strip())
+    return text.strip() or None
 
 
 def collect(
-    matches: Sequence[tuple[Unit, Match]], language: str | None, fetched_at: str | None
+    matches: Sequence[tuple[Unit, Match]],
+    language: str | None,
+    fetched_at: str | None,
+    units: Sequence[Unit] | None = None,
 ) -> Metadata:
-    """Fill metadata from rule captures, first capture of each field wins."""
-    meta = Metadata()
+    """Fill metadata from rule captures (first capture of each field wins), then the dateline.
+
+    A date captured after a list heading or a comment section belongs to a teaser, not to the
+    article; a date later than the fetch or than the copyright year is not the publication date.
+    """
+    meta = Metadata(copyright_year=copyright_year(matches))
+    after_lists = False
     for _unit, found in matches:
         captures = found.captures
         for name in ("publisher", "category", "author"):
@@ -91,14 +107,140 @@ def collect(
                 setattr(meta, name, normalise_name(captures[name]))
         if captures.get("page_date") and meta.page_date is None:
             meta.page_date = parse_date(captures["page_date"], language, fetched_at=fetched_at)
-        if captures.get("published") and meta.published is None:
+        if captures.get("published") and meta.published is None and not after_lists:
             value = parse_date(captures["published"], language, fetched_at=fetched_at)
-            if value and _plausible(value, fetched_at):
+            if value and plausible(value, fetched_at, meta.copyright_year):
                 meta.published = value
                 meta.published_source = found.rule.date_source
+        if found.rule.remove in ("section", "rest") and found.rule.category in _LIST_CATEGORIES:
+            after_lists = True
+    if units is not None:
+        apply_dateline(meta, units)
     return meta
 
 
-def _plausible(value: str, fetched_at: str | None) -> bool:
-    """A publication date after the page was fetched is not one."""
-    return not fetched_at or value[:10] <= fetched_at[:10]
+_LIST_CATEGORIES = frozenset({"related-lists", "comments"})
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def copyright_year(matches: Sequence[tuple[Unit, Match]]) -> int | None:
+    """The latest year a copyright line states: nothing on the page is published after it."""
+    years = [
+        int(y)
+        for unit, found in matches
+        if found.rule.category == "copyright"
+        for y in _YEAR.findall(unit.text)
+    ]
+    return max(years) if years else None
+
+
+def apply_dateline(meta: Metadata, units: Sequence[Unit]) -> None:
+    """Note the lead's dateline (month, day); it names the year only with another stated date.
+
+    `BAKU, Azerbaijan, January 3.` agrees with a syndication date of 2024-01-03; alone it has no
+    year, and guessing one from today or the fetch would be a wrong date more often than not.
+    """
+    lead = next((u for u in units if u.kept and is_body_like(u)), None)
+    if lead is None:
+        return
+    found = dateline(lead.text)
+    if found is None:
+        return
+    meta.dateline = found
+
+
+def with_dateline_year(meta: Metadata, year: int) -> str | None:
+    """The dateline's month and day in `year` (from a year-only statement), or None."""
+    if meta.dateline is None:
+        return None
+    month, day = meta.dateline
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def plausible(value: str, fetched_at: str | None, copyright: int | None = None) -> bool:
+    """A publication date after the fetch, or after the end of the copyright year, is not one."""
+    if fetched_at and value[:10] > fetched_at[:10]:
+        return False
+    return copyright is None or int(value[:4]) <= copyright
+
+
+# HTML: the page's own meta dates first (they say "published"), then trafilatura's (htmldate).
+_META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_PUBLISHED_KEYS = (
+    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+    "publish-date", "publish_date", "dc.date.issued", "dcterms.created", "parsely-pub-date",
+    "sailthru.date", "date",
+)  # fmt: skip
+_JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+_TIME_TAG = re.compile(
+    r"<time\b[^>]*(?:itemprop=[\"']datePublished[\"']|\bpubdate\b)[^>]*>", re.IGNORECASE
+)
+_SITE_SUFFIX = re.compile(r"\s+[|—–-]\s+[^|—–-]{2,60}$")
+
+
+def html_meta_date(raw_html: str) -> str | None:
+    """The publication date the page's head states (`article:published_time`, JSON-LD, ...)."""
+    head = raw_html[:300_000]
+    found: dict[str, str] = {}
+    for tag in _META_TAG.findall(head):
+        attrs = {k.lower(): (a if a else b) for k, a, b in _ATTR.findall(tag)}
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
+        if key in _PUBLISHED_KEYS and attrs.get("content"):
+            found.setdefault(key, attrs["content"].strip())
+    json_ld = _JSONLD_DATE.search(head)
+    if json_ld:
+        found.setdefault("datepublished", json_ld.group(1))
+    time_tag = _TIME_TAG.search(head)
+    if time_tag:
+        attrs = {k.lower(): (a if a else b) for k, a, b in _ATTR.findall(time_tag.group(0))}
+        if attrs.get("datetime"):
+            found.setdefault("time", attrs["datetime"].strip())
+    for key in (*_PUBLISHED_KEYS, "time"):
+        if key in found:
+            value = parse_date(found[key])
+            if value:
+                return value
+    return None
+
+
+def year_only(value: str, raw_html: str) -> bool:
+    """htmldate says YYYY-01-01 when it found only a year (`Copyright 2019`): check the page."""
+    if not value.endswith("-01-01"):
+        return False
+    year = value[:4]
+    stated = (value[:10], f"01.01.{year}", f"01/01/{year}", f"1 January {year}")
+    stated += (f"January 1, {year}",)
+    return not any(s in raw_html for s in stated)
+
+
+def merge_html(
+    meta: Metadata, html: Any, raw_html: str, language: str | None, fetched_at: str | None
+) -> None:
+    """trafilatura's and the page head's metadata fill what the rules did not capture."""
+    publisher = meta.publisher or normalise_name(getattr(html, "sitename", None))
+    if meta.title is None and html.title:
+        meta.title = html_title(html.title, publisher)
+    if meta.published is None:
+        value = html_meta_date(raw_html)
+        if value is None and html.date:
+            value = parse_date(html.date, language)
+            if value and year_only(value, raw_html):
+                value = with_dateline_year(meta, int(value[:4]))
+        if value and plausible(value, fetched_at, meta.copyright_year):
+            meta.published, meta.published_source = value, "html-meta"
+    meta.publisher = publisher
+    meta.author = meta.author or normalise_name(getattr(html, "author", None))
+    meta.category = meta.category or normalise_name(getattr(html, "category", None))
+
+
+def html_title(title: str, sitename: str | None) -> str | None:
+    """A <title> without its ` | Site Name` suffix, and without ® and trailing separators."""
+    title = normalise_title(title)
+    suffix = _SITE_SUFFIX.search(title)
+    if suffix and sitename and sitename.casefold() in suffix.group(0).casefold():
+        title = title[: suffix.start()]
+    return title.strip() or None

@@ -18,7 +18,14 @@ from cleaner.engine import apply_rules
 from cleaner.generic import GENERIC_RULES, apply_generic
 from cleaner.language import detect_language, guess_language
 from cleaner.lines import Unit, make_units
-from cleaner.metadata import BUILTIN_RULES, Metadata, collect, normalise_name, take_title
+from cleaner.metadata import (
+    BUILTIN_RULES,
+    Metadata,
+    collect,
+    merge_html,
+    normalise_title,
+    take_title,
+)
 from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
 
 INPUT_KINDS = ("auto", "text", "html")
@@ -61,12 +68,13 @@ def clean(
         from cleaner.extract_html import extract
 
         html_meta = extract(text, url)
+        raw_html = text
         text = html_meta.text
     units, lines = make_units(text)
     hint = guess_language(" ".join(u.text for u in units[:200]))
     rules = [r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)]
     matches = apply_rules(units, rules)
-    meta = collect(matches, hint, fetched_at)
+    meta = collect(matches, hint, fetched_at, units)
     title = take_title(units)
     if options.generic:
         anchor = apply_generic(units, hint)
@@ -77,7 +85,7 @@ def clean(
             if units[0].kept or units[0].removed_by == "generic.outside-body":
                 units[0].removed_by = "meta.repeated-title"
     if html_meta is not None:
-        _merge_html_metadata(meta, html_meta, units)
+        _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
         title = title or meta.title
     body = "\n\n".join(u.text for u in units if u.kept)
     language, probability = detect_language(body)
@@ -86,7 +94,7 @@ def clean(
         id=doc_id if doc_id is not None else source,
         source=source,
         url=url,
-        title=title if title is not None else meta.title,
+        title=normalise_title(title if title is not None else meta.title),
         text=body,
         language=language,
         language_probability=probability,
@@ -109,19 +117,11 @@ def clean(
     )
 
 
-def _merge_html_metadata(meta: Metadata, html: Any, units: list[Unit]) -> None:
-    """trafilatura's metadata fills what the rules did not capture."""
-    from cleaner.dates import parse_date
-
-    if meta.title is None and html.title:
-        meta.title = html.title.strip()
-    if meta.published is None and html.date:
-        value = parse_date(html.date)
-        if value:
-            meta.published, meta.published_source = value, "html-meta"
-    meta.publisher = meta.publisher or normalise_name(html.sitename)
-    meta.author = meta.author or normalise_name(html.author)
-    meta.category = meta.category or normalise_name(html.category)
+def _merge_html_metadata(
+    meta: Metadata, html: Any, raw_html: str, language: str | None, fetched_at: str | None
+) -> None:
+    """trafilatura's metadata and the page head's dates fill what the rules did not capture."""
+    merge_html(meta, html, raw_html, language, fetched_at)
 
 
 def category_of(rule_id: str, ruleset: Ruleset) -> str:
