@@ -89,4 +89,45 @@ def detect_language(body: str) -> tuple[str | None, float]:
         return None, 0.0
     top = best[0]
     code = top.lang.split("-", 1)[0]
+    if code in CYRILLIC_LANGUAGES:
+        code = cyrillic_language(sample) or code
     return code, round(float(top.prob), 4)
+
+
+CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "bg", "mk", "be", "sr"})
+_RU_ONLY = frozenset("ыэё")
+_UK_ONLY = frozenset("іїєґ")
+
+
+def cyrillic_language(text: str) -> str | None:
+    """ru, uk or bg from letters only one of them uses; None when the letters do not tell.
+
+    langdetect's n-gram profiles overlap for these three; the alphabets do not: ы/э/ё are Russian
+    (and Belarusian), і/ї/є/ґ Ukrainian, and Bulgarian has none of them but uses ъ as a vowel.
+    """
+    low = text.lower()
+    cyrillic = sum(1 for ch in low if "а" <= ch <= "я" or ch in "ёіїєґў")
+    if cyrillic < MIN_LETTERS:
+        return None
+    ru = sum(1 for ch in low if ch in _RU_ONLY)
+    uk = sum(1 for ch in low if ch in _UK_ONLY)
+    hard = low.count("ъ")
+    if uk > ru and uk >= 2:
+        return "uk"
+    if ru > uk and ru >= 2 and "ў" not in low:
+        return "ru"
+    if ru == 0 and uk == 0 and hard >= 1:  # Bulgarian writes ъ as a vowel, in many words
+        return "bg"
+    return None
+
+
+def foreign_script(line: str, body_script: str | None) -> bool:
+    """A line written in another script than the body: Cyrillic ad in a Latin article, etc.
+
+    Cheap (one pass over the letters) so it can run on every line; a line with no letters, or a
+    body whose script is unknown, is never foreign.
+    """
+    if body_script is None:
+        return False
+    script = script_of(line)
+    return script is not None and script != body_script
