@@ -184,3 +184,13 @@ def dateline(text: str) -> tuple[int, int] | None:
     except ValueError:
         return None
     return month, day
+
+
+WEEKDAY = re.compile(
+    r"^\W*(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
+    r"|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo)\b\.?,?\s",
+    re.IGNORECASE,
+)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from cleaner.dates import dateline, parse_date
-from cleaner.engine import Match, is_body_like
+from cleaner.dates import WEEKDAY, dateline, parse_date
+from cleaner.engine import TOP_UNITS, Match, is_body_like
 from cleaner.lines import Unit
 
 BUILTIN_RULES: dict[str, tuple[str, str]] = {
@@ -23,7 +22,9 @@ BUILTIN_RULES: dict[str, tuple[str, str]] = {
 
 _TRAILING = re.compile(r"[\s.,;:|/\\—–-]+$")
 _MARKS = re.compile(r"[®™℠]")
+_TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)\d\d)?$")
 _QUOTES = re.compile(r"^[\"“”«»']+|[\"“”«»']+$")
+_QUOTE_CHARS = re.compile(r"[\"“”«»]")
 
 
 @dataclass(slots=True)
@@ -45,7 +46,11 @@ def normalise_name(value: str | None) -> str | None:
         return None
     value = _MARKS.sub("", value)
     value = _TRAILING.sub("", value.strip())
-    value = _QUOTES.sub("", value).strip() if value.count("«") != 1 else value.strip()
+    value = _TRAILING.sub("", _TRAILING_YEARS.sub("", value))  # "© Le Journal 2024 - ..."
+    inner = value[1:-1]
+    if _QUOTES.sub("", value) == inner and not _QUOTE_CHARS.search(inner):  # «Коммерсантъ»
+        value = value[1:-1]
+    value = value.strip()
     return value or None
 
 
@@ -115,7 +120,7 @@ def collect(
         if found.rule.remove in ("section", "rest") and found.rule.category in _LIST_CATEGORIES:
             after_lists = True
     if units is not None:
-        apply_dateline(meta, units)
+        apply_dateline(meta, units, language, fetched_at)
     return meta
 
 
@@ -134,7 +139,9 @@ def copyright_year(matches: Sequence[tuple[Unit, Match]]) -> int | None:
     return max(years) if years else None
 
 
-def apply_dateline(meta: Metadata, units: Sequence[Unit]) -> None:
+def apply_dateline(
+    meta: Metadata, units: Sequence[Unit], language: str | None, fetched_at: str | None
+) -> None:
     """Note the lead's dateline (month, day); it names the year only with another stated date.
 
     `BAKU, Azerbaijan, January 3.` agrees with a syndication date of 2024-01-03; alone it has no
@@ -147,17 +154,17 @@ def apply_dateline(meta: Metadata, units: Sequence[Unit]) -> None:
     if found is None:
         return
     meta.dateline = found
-
-
-def with_dateline_year(meta: Metadata, year: int) -> str | None:
-    """The dateline's month and day in `year` (from a year-only statement), or None."""
-    if meta.dateline is None:
-        return None
-    month, day = meta.dateline
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
+    if meta.published is not None:
+        return
+    # A bare date above the lead with the dateline's month and day states the year.
+    for unit in units[: min(lead.index, TOP_UNITS)]:
+        if len(unit.text) > 40 or not any(ch.isdigit() for ch in unit.text):
+            continue
+        value = parse_date(unit.text, language)
+        if value and (int(value[5:7]), int(value[8:10])) == found:
+            if plausible(value, fetched_at, meta.copyright_year):
+                meta.published, meta.published_source = value, "dateline"
+            return
 
 
 def plausible(value: str, fetched_at: str | None, copyright: int | None = None) -> bool:
@@ -224,12 +231,19 @@ def merge_html(
     publisher = meta.publisher or normalise_name(getattr(html, "sitename", None))
     if meta.title is None and html.title:
         meta.title = html_title(html.title, publisher)
+    widgets = widget_dates(raw_html, language)
+    if meta.page_date is None and widgets:
+        meta.page_date = widgets[0]
+    if meta.copyright_year is None:
+        meta.copyright_year = html_copyright_year(raw_html)
     if meta.published is None:
         value = html_meta_date(raw_html)
         if value is None and html.date:
             value = parse_date(html.date, language)
             if value and year_only(value, raw_html):
-                value = with_dateline_year(meta, int(value[:4]))
+                value = None  # a year is not a day; the lead's dateline has no year either
+            if value and value[:10] in widgets:
+                value = None  # htmldate's guess is the viewing-day widget, not the article's
         if value and plausible(value, fetched_at, meta.copyright_year):
             meta.published, meta.published_source = value, "html-meta"
     meta.publisher = publisher
@@ -244,3 +258,29 @@ def html_title(title: str, sitename: str | None) -> str | None:
     if suffix and sitename and sitename.casefold() in suffix.group(0).casefold():
         title = title[: suffix.start()]
     return title.strip() or None
+
+
+_TEXT_NODE = re.compile(r">\s*([^<>]{6,50}?)\s*<")
+_HTML_COPYRIGHT = re.compile(
+    r">\s*(?:©|&copy;|&#169;|copyright)\s*(?:©|&copy;)?\s*(?:(?:19|20)\d\d\s*[-–—]\s*)?"
+    r"((?:19|20)\d\d)\b[^<>]{0,100}<",
+    re.IGNORECASE,
+)
+
+
+def widget_dates(raw_html: str, language: str | None) -> list[str]:
+    """Dates shown as a bare weekday + date in the page (a 'today is' widget), in page order."""
+    out: list[str] = []
+    body = raw_html.find("<body")
+    for text in _TEXT_NODE.findall(raw_html[max(body, 0) : max(body, 0) + 200_000]):
+        if WEEKDAY.match(text) and any(ch.isdigit() for ch in text):
+            value = parse_date(text, language)
+            if value and value not in out:
+                out.append(value[:10])
+    return out
+
+
+def html_copyright_year(raw_html: str) -> int | None:
+    """The latest year of a text node that is a copyright notice (`Copyright 2021 Courier`)."""
+    years = [int(y) for y in _HTML_COPYRIGHT.findall(raw_html)]
+    return max(years) if years else None
