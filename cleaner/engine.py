@@ -20,6 +20,7 @@ _TERMINAL = regex.compile(r"""[.!?"”»)]$""")
 _ELLIPSIS = regex.compile(r"(?:…|\.\.\.)\s*$")
 TOP_UNITS = 8  # `where = "top"` rules look at most this far before the body starts
 SECTION_MAX = 60
+BODY_CONFIRM_WINDOW = 4  # the article starts with two prose paragraphs at most this far apart
 
 
 @dataclass(slots=True)
@@ -69,13 +70,14 @@ def apply_rules(
     `positional=False` ignores `where` constraints (rule examples are single lines).
     """
     start = body_start(units)
+    after_body = _after_body(units)
     matches: dict[int, Match] = {}
     for unit in units:
         if unit.removed_by is not None:
             continue
         if unit.index < start and unit.index < TOP_UNITS:
             position = "top"
-        elif unit.index > start:
+        elif after_body[unit.index]:
             position = "bottom"
         else:
             position = "any"
@@ -84,12 +86,26 @@ def apply_rules(
             matches[unit.index] = found
     # Later headings first: a unit under two extents belongs to the nearest heading above it.
     for index in sorted(matches, reverse=True):
-        _apply_extent(units, index, matches[index], matches, start)
+        _apply_extent(units, index, matches[index], matches, after_body[index])
     return [(units[i], matches[i]) for i in sorted(matches)]
 
 
+def _after_body(units: Sequence[Unit]) -> list[bool]:
+    """For each unit: has the article started before it? Footers can only start there.
+
+    The article starts at the first prose paragraph followed closely by another one: a lone
+    cookie notice at the top is not a start, so a menu's "About us" under it cannot take the
+    article with it as a `rest` rule would.
+    """
+    prose = [u.index for u in units if is_body_like(u)]
+    start = next(
+        (a for a, b in zip(prose, prose[1:]) if b - a <= BODY_CONFIRM_WINDOW), len(units)
+    )
+    return [unit.index > start for unit in units]
+
+
 def _apply_extent(
-    units: list[Unit], index: int, found: Match, matches: dict[int, Match], start: int
+    units: list[Unit], index: int, found: Match, matches: dict[int, Match], after_body: bool
 ) -> None:
     unit, rule = units[index], found.rule
     if rule.remove == "prefix":
@@ -102,7 +118,7 @@ def _apply_extent(
     unit.removed_by = rule.id
     if rule.remove == "block":
         extent = [u for u in units if u.block == unit.block]
-    elif rule.remove == "rest" and index > start:
+    elif rule.remove == "rest" and after_body:
         extent = units[index + 1 :]
     elif rule.remove == "section":
         extent = _section(units, index, matches)

@@ -16,6 +16,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ENDS_SENTENCE = re.compile(r"""[.!?…:;"”»)\]']$""")
 _STARTS_PARAGRAPH = re.compile(r"""^(?:[A-ZА-ЯЁÀ-ÖØ-Þ0-9"“«'‘(\[—–-]|[•·*▪►]\s)""")
 _WORD = re.compile(r"\w+")
+# A drop cap scraped apart from its word ("T he Davis Cup..."). Letters that are words of their
+# own in some language (A, I, O, E, U, Y, and Slavic W, Z, V, S, K) are left alone.
+_DROP_CAP = re.compile(r"^([BCDFGHJLMNPQRTX]) ([a-zß-öø-ÿ]{2,})\b")
 
 
 @dataclass(slots=True)
@@ -109,7 +112,7 @@ def make_units(text: str) -> tuple[list[Unit], list[str]]:
                 i += 1
                 numbers.append(i + 1)
                 parts.append(lines[i])
-        joined = _join(parts)
+        joined = _DROP_CAP.sub(r"\1\2", _join(parts))
         units.append(Unit(len(units), numbers, parts, joined, block, words=count_words(joined)))
         previous_blank = width is not None  # in wrapped text every paragraph is its own block
         i += 1
