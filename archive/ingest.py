@@ -1,0 +1,177 @@
+"""Ingest and re-clean: the loops that feed the store in batches.
+
+They take the cleaning step as a function (so the CLI can pass its worker pool) and a
+`should_stop` callable (so SIGINT ends the run between documents, with every finished batch
+committed and the run recorded as interrupted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from archive.store import Archive, Counts, Pending
+from cleaner.document import Document
+from cleaner.inputs import InputFailure, RawInput
+from cleaner.pipeline import CleanOptions, clean
+
+Item = RawInput | InputFailure
+Result = Document | InputFailure
+CleanBatch = Callable[[Iterable[Item]], Iterator[Result]]
+BATCH_SIZE = 200
+
+
+@dataclass(slots=True)
+class Hooks:
+    """Side channels of a run: failures to report, progress to show, a stop request."""
+
+    on_failure: Callable[[str, str], None] = lambda source, reason: None
+    on_progress: Callable[[int], None] = lambda n: None
+    should_stop: Callable[[], bool] = lambda: False
+
+
+def raw_bytes(item: RawInput) -> bytes:
+    """The bytes `clean()` hashes into `raw_sha256` (str inputs are UTF-8 encoded)."""
+    return item.data.encode("utf-8") if isinstance(item.data, str) else item.data
+
+
+def sequential(options: CleanOptions | None = None) -> CleanBatch:
+    """A cleaning step for one process: each input is cleaned in order; errors are failures."""
+    from cleaner.errors import CleanerError
+
+    opts = options or CleanOptions()
+
+    def run(items: Iterable[Item]) -> Iterator[Result]:
+        for item in items:
+            if isinstance(item, InputFailure):
+                yield item
+                continue
+            kind = item.kind if item.kind != "auto" else opts.input_kind
+            try:
+                yield clean(
+                    item.data,
+                    url=item.url,
+                    source=item.source,
+                    doc_id=item.doc_id,
+                    fetched_at=item.fetched_at,
+                    extra=item.extra,
+                    options=CleanOptions(ruleset=opts.ruleset, input_kind=kind),
+                )
+            except CleanerError as exc:
+                yield InputFailure(item.source, str(exc))
+            except RecursionError:
+                yield InputFailure(item.source, "document too deeply nested to parse")
+
+    return run
+
+
+def ingest(
+    archive: Archive,
+    items: Iterable[Item],
+    *,
+    run_id: int,
+    clean_batch: CleanBatch,
+    hooks: Hooks | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[Counts, bool]:
+    """Clean and store every new input; returns the counts and whether it was stopped early.
+
+    Inputs whose raw bytes are already stored are not cleaned again, so re-running an
+    interrupted or killed run only does the rest.
+    """
+    hooks = hooks or Hooks()
+    total = Counts()
+    in_flight: deque[Item] = deque()  # clean_batch yields one result per item, in order
+    seen: set[str] = set()
+
+    def fresh() -> Iterator[Item]:
+        for item in items:
+            if isinstance(item, RawInput):
+                sha = hashlib.sha256(raw_bytes(item)).hexdigest()
+                if sha in seen or archive.has_raw(sha):
+                    total.already_stored += 1
+                    hooks.on_progress(1)
+                    continue
+                seen.add(sha)
+            in_flight.append(item)
+            yield item
+            if hooks.should_stop():
+                return
+
+    pending: list[Pending] = []
+    failed = 0
+    stopped = False
+    for result in clean_batch(fresh()):
+        item = in_flight.popleft()
+        if isinstance(result, InputFailure):
+            failed += 1
+            total.failures.append((result.source, result.reason))
+            hooks.on_failure(result.source, result.reason)
+        elif isinstance(item, RawInput):
+            pending.append(Pending.of(result, raw_bytes(item), item.kind))
+        hooks.on_progress(1)
+        if len(pending) >= batch_size:
+            total.add(archive.write_batch(run_id, pending, failed))
+            pending, failed = [], 0
+        if hooks.should_stop():
+            stopped = True
+            break
+    stopped = stopped or hooks.should_stop()
+    if pending or failed:
+        total.add(archive.write_batch(run_id, pending, failed))
+    total.failed = len(total.failures)
+    return total, stopped
+
+
+def reclean(
+    archive: Archive,
+    *,
+    run_id: int,
+    options: CleanOptions,
+    version: tuple[str, str] | None,
+    hooks: Hooks | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[Counts, bool]:
+    """Re-run the rules over stored raw bytes, one transaction per batch.
+
+    With `version` = (cleaner_version, ruleset_version), rows already cleaned with it are
+    skipped, so a re-run after a crash only does what is left.
+    """
+    from cleaner.errors import CleanerError
+
+    hooks = hooks or Hooks()
+    total = Counts()
+    after = 0
+    while not hooks.should_stop():
+        rows = archive.stale_raw(after, batch_size, version)
+        if not rows:
+            return total, False
+        batch: list[Pending] = []
+        failed = 0
+        for aid, raw, meta in rows:
+            after = aid
+            kind = meta["kind"] if meta["kind"] in ("text", "html") else options.input_kind
+            try:
+                doc = clean(
+                    raw,
+                    url=meta["url"],
+                    source=meta["source"],
+                    doc_id=meta["doc_id"],
+                    fetched_at=meta["fetched_at"],
+                    extra=meta["extra"],
+                    options=CleanOptions(ruleset=options.ruleset, input_kind=kind),
+                )
+            except (CleanerError, RecursionError) as exc:
+                failed += 1
+                total.failures.append((meta["source"], str(exc)))
+                hooks.on_failure(meta["source"], str(exc))
+                continue
+            pending = Pending.of(doc, raw, meta["kind"])
+            pending.article_id = aid
+            batch.append(pending)
+            hooks.on_progress(1)
+        total.add(archive.update_batch(run_id, batch, failed))
+    total.failed = len(total.failures)
+    return total, True

@@ -1,0 +1,187 @@
+"""The archive's tables, as numbered migrations.
+
+Each migration runs once, inside one transaction, and is recorded in `_migrations`, so an old
+archive is upgraded in place and a half-applied upgrade never survives a crash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+# Article columns copied straight from the JSON record (SPEC.md); `id` there becomes `doc_id`
+# here because the table's own `id` is an INTEGER PRIMARY KEY (stable FTS rowids).
+RECORD_COLUMNS: tuple[str, ...] = (
+    "doc_id",
+    "source",
+    "url",
+    "title",
+    "text",
+    "language",
+    "language_probability",
+    "published",
+    "page_date",
+    "publisher",
+    "category",
+    "author",
+    "published_source",
+    "paywalled",
+    "raw_sha256",
+    "cleaner_version",
+    "ruleset_version",
+    "fetched_at",
+)
+
+FTS_COLUMNS = ["title", "text", "folded"]
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE raw_documents (
+            raw_sha256 TEXT PRIMARY KEY,
+            raw BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            content_type TEXT,
+            encoding TEXT,
+            kind TEXT,
+            source TEXT,
+            doc_id TEXT,
+            url TEXT,
+            fetched_at TEXT,
+            extra TEXT,
+            archived_at TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id)
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            status TEXT NOT NULL,
+            cleaner_version TEXT,
+            ruleset_version TEXT,
+            inputs TEXT,
+            added INTEGER NOT NULL DEFAULT 0,
+            already_stored INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            doc_id TEXT,
+            source TEXT,
+            url TEXT,
+            title TEXT,
+            text TEXT NOT NULL,
+            language TEXT,
+            language_probability REAL,
+            published TEXT,
+            page_date TEXT,
+            publisher TEXT,
+            category TEXT,
+            author TEXT,
+            published_source TEXT,
+            paywalled INTEGER NOT NULL DEFAULT 0,
+            raw_sha256 TEXT NOT NULL UNIQUE REFERENCES raw_documents(raw_sha256),
+            cleaner_version TEXT,
+            ruleset_version TEXT,
+            fetched_at TEXT,
+            archived_at TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            duplicate_of INTEGER REFERENCES articles(id),
+            text_sha256 TEXT,
+            extra TEXT,
+            folded TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_articles_text_sha256 ON articles(text_sha256)")
+    db.execute("CREATE INDEX idx_articles_language ON articles(language)")
+    db.execute("CREATE INDEX idx_articles_published ON articles(published)")
+    db.execute("CREATE INDEX idx_articles_duplicate_of ON articles(duplicate_of)")
+    db.execute(
+        """
+        CREATE TABLE removals (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            rule TEXT NOT NULL,
+            category TEXT,
+            line INTEGER,
+            text TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_removals_article ON removals(article_id)")
+    db.execute("CREATE INDEX idx_removals_rule ON removals(rule)")
+    # Near-duplicate detection: MinHash LSH bands kept in SQL, so every process and every
+    # later run sees the same index (no in-memory state to lose on a crash).
+    db.execute(
+        """
+        CREATE TABLE lsh_bands (
+            band_hash INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_lsh_bands_hash ON lsh_bands(band_hash)")
+    db.execute("CREATE INDEX idx_lsh_bands_article ON lsh_bands(article_id)")
+    db.execute(
+        """
+        CREATE TABLE minhashes (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            signature BLOB NOT NULL
+        )"""
+    )
+    # `folded` holds title + text with ё → е only when they contain ё (else NULL), so that
+    # queries normalised the same way match, at no cost for texts without ё.
+    db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
+    # `rank` is bm25 with the title counting five times the body; kept in the FTS config, so
+    # `ORDER BY rank` stays the fast path FTS5 sorts by itself.
+    db.execute(
+        "INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(5.0, 1.0, 1.0)')"
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations this database lacks; returns their names."""
+    conn = db.conn
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have applied it while we waited for the lock.
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            step(db)
+            conn.execute(
+                "INSERT INTO _migrations VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                (name,),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def is_sqlite_error(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.Error)

@@ -1,0 +1,182 @@
+"""Full-text search and export.
+
+A user's query is never handed to FTS5 as syntax, and never spliced into SQL: each word or
+"quoted phrase" becomes a quoted FTS5 string (a trailing `*` stays a prefix search), upper-case
+AND/OR/NOT between two terms stay operators, and a stray quote is dropped. So `Kwork.ru`,
+`e-mail`, `C++` and `"` all work, and the MATCH string is always bound as a parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from archive.dedupe import fold
+from archive.schema import RECORD_COLUMNS
+from archive.store import Archive
+
+_TOKEN = re.compile(r'"([^"]*)"|([^\s"]+)')
+_WORDISH = re.compile(r"\w")
+_OPERATORS = ("AND", "OR", "NOT")
+
+
+def _quote(term: str) -> str | None:
+    """One FTS5 string for a term; None when it holds nothing the tokenizer would index."""
+    prefix = term.endswith("*")
+    term = term.rstrip("*")
+    if not _WORDISH.search(term):
+        return None
+    quoted = '"' + term.replace('"', '""') + '"'
+    return quoted + "*" if prefix else quoted
+
+
+def build_match(query: str) -> str | None:
+    """The FTS5 MATCH expression for what a user typed, or None when nothing is searchable."""
+    tokens: list[tuple[str, str]] = []
+    for phrase, word in _TOKEN.findall(fold(query)):
+        if word in _OPERATORS:
+            tokens.append(("op", word))
+            continue
+        quoted = _quote(phrase if phrase else word)
+        if quoted:
+            tokens.append(("term", quoted))
+    out: list[str] = []
+    last_was_term = False
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "op":
+            following = tokens[i + 1][0] if i + 1 < len(tokens) else None
+            if last_was_term and following == "term":
+                out.append(value)
+                last_was_term = False
+                continue
+            value = f'"{value}"'  # a dangling operator is just the word
+        out.append(value)
+        last_was_term = True
+    return " ".join(out) if out and last_was_term else None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result, best first."""
+
+    id: int
+    doc_id: str | None
+    title: str | None
+    url: str | None
+    source: str | None
+    language: str | None
+    published: str | None
+    publisher: str | None
+    duplicate_of: int | None
+    score: float
+    snippet: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def search(
+    archive: Archive,
+    query: str,
+    *,
+    limit: int = 10,
+    language: str | None = None,
+    all_copies: bool = False,
+    marks: tuple[str, str] = ("[", "]"),
+    snippet_tokens: int = 24,
+) -> list[Hit]:
+    """bm25-ranked hits (title weighted above text), each story once unless `all_copies`."""
+    match = build_match(query)
+    if match is None or limit <= 0:
+        return []
+    where = ["articles_fts MATCH :match"]
+    if language:
+        where.append("a.language = :language")
+    if not all_copies:
+        where.append("a.duplicate_of IS NULL")
+    sql = (
+        "SELECT a.id, a.doc_id, a.title, a.url, a.source, a.language, a.published, "
+        "a.publisher, a.duplicate_of, articles_fts.rank, "
+        "snippet(articles_fts, -1, :open, :close, '…', :tokens) "
+        "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT :limit"
+    )
+    params = {
+        "match": match,
+        "language": language,
+        "limit": limit,
+        "open": marks[0],
+        "close": marks[1],
+        "tokens": snippet_tokens,
+    }
+    rows = archive.conn.execute(sql, params).fetchall()
+    return [Hit(*row[:9], score=-float(row[9]), snippet=row[10] or "") for row in rows]
+
+
+def iter_records(
+    archive: Archive,
+    *,
+    language: str | None = None,
+    since: str | None = None,
+    unique: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Stored articles as SPEC.md records (plus `archived_at`, `duplicate_of`), streaming."""
+    where, params = ["1"], []
+    if language:
+        where.append("language = ?")
+        params.append(language)
+    if since:
+        where.append("published >= ?")
+        params.append(since)
+    if unique:
+        where.append("duplicate_of IS NULL")
+    columns = ", ".join(("id", *RECORD_COLUMNS, "extra", "archived_at", "duplicate_of"))
+    cursor = archive.conn.execute(
+        f"SELECT {columns} FROM articles WHERE {' AND '.join(where)} ORDER BY id", params
+    )
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        values = dict(zip(names, row, strict=True))
+        record: dict[str, Any] = json.loads(values.pop("extra") or "{}")
+        article_id = values.pop("id")
+        fetched_at = values.pop("fetched_at")
+        if fetched_at is not None:
+            record["fetched_at"] = fetched_at
+        values["id"] = values.pop("doc_id")
+        values["paywalled"] = bool(values["paywalled"])
+        removed = archive.conn.execute(
+            "SELECT rule, category, line, text FROM removals WHERE article_id = ? ORDER BY id",
+            (article_id,),
+        ).fetchall()
+        for name in (
+            "id",
+            "source",
+            "url",
+            "title",
+            "text",
+            "language",
+            "language_probability",
+            "published",
+            "page_date",
+            "publisher",
+            "category",
+            "author",
+            "published_source",
+            "paywalled",
+        ):
+            record[name] = values[name]
+        record["removed"] = [
+            {"rule": r, "category": c, "line": n, "text": t} for r, c, n, t in removed
+        ]
+        for name in (
+            "raw_sha256",
+            "cleaner_version",
+            "ruleset_version",
+            "archived_at",
+            "duplicate_of",
+        ):
+            record[name] = values[name]
+        yield record

@@ -1,0 +1,372 @@
+"""The archive file: opening it safely, and writing batches of cleaned documents atomically.
+
+Every write happens in one `BEGIN IMMEDIATE` transaction per batch (WAL mode, long busy
+timeout), so concurrent writers queue instead of failing, a killed process loses at most the
+batch it was writing, and the raw bytes, the article, its removals and its FTS row always
+appear together or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archive.dedupe import (
+    Signature,
+    find_original,
+    folded_column,
+    index_signature,
+    signature,
+    text_hash,
+)
+from archive.schema import RECORD_COLUMNS, migrate
+from cleaner.document import Document
+from cleaner.errors import ArchiveError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 120.0
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(slots=True)
+class Pending:
+    """A cleaned document with its raw bytes, ready to write (hashes computed off the lock)."""
+
+    doc: Document
+    raw: bytes
+    kind: str = "auto"
+    text_sha: str | None = None
+    sig: Signature | None = None
+    article_id: int | None = None  # set when re-cleaning an existing row
+
+    @classmethod
+    def of(cls, doc: Document, raw: bytes, kind: str = "auto") -> Pending:
+        return cls(doc, raw, kind, text_hash(doc.text), signature(doc.text))
+
+
+@dataclass(slots=True)
+class Counts:
+    """What one run (or one batch) did."""
+
+    added: int = 0
+    already_stored: int = 0
+    duplicates: int = 0
+    updated: int = 0
+    failed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, other: Counts) -> None:
+        self.added += other.added
+        self.already_stored += other.already_stored
+        self.duplicates += other.duplicates
+        self.updated += other.updated
+        self.failed += other.failed
+
+
+def _check_file(path: Path, write: bool) -> bool:
+    """Refuse what is not an archive before SQLite half-opens it; True when the file is new."""
+    if path.is_dir():
+        raise ArchiveError(f"{path}: is a directory, not a database file")
+    if not path.exists():
+        if not write:
+            raise ArchiveError(f"{path}: no such archive")
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not head:
+        return write
+    if head != SQLITE_HEADER:
+        raise ArchiveError(f"{path}: not a SQLite database")
+    if write and not os.access(path, os.W_OK):
+        raise ArchiveError(f"{path}: the database file is read-only")
+    return False
+
+
+def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        target, timeout=BUSY_TIMEOUT_S, isolation_level=None, uri=uri, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
+def _create(path: Path) -> None:
+    """Build the schema in a private file, then link it into place: creation is atomic."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        conn = _connect(str(tmp))
+        conn.execute("PRAGMA journal_mode = WAL")
+        migrate(sqlite_utils.Database(conn))
+        conn.close()
+        if path.exists():  # an empty file left by someone: take its place
+            os.replace(tmp, path)
+        else:
+            with contextlib.suppress(FileExistsError):  # another process was first: use theirs
+                os.link(tmp, path)
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot create the archive: {exc.strerror or exc}") from exc
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"{path}: cannot create the archive: {exc}") from exc
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+
+
+class Archive:
+    """An open archive. `write=False` opens it read-only (search, export)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, write: bool = True) -> None:
+        self.path = Path(path)
+        self.write = write
+        new = _check_file(self.path, write)
+        try:
+            if new:
+                _create(self.path)
+            if write:
+                self.conn = _connect(str(self.path))
+            else:
+                self.conn = _connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA recursive_triggers = ON")  # FTS triggers on REPLACE
+            self.db = sqlite_utils.Database(self.conn)
+            if write:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                migrate(self.db)
+            elif "articles" not in self.db.table_names():
+                raise ArchiveError(f"{self.path}: not a cleaner archive (no articles table)")
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+
+    def error(self, exc: sqlite3.Error, doing: str = "") -> ArchiveError:
+        """One clear line for a SQLite failure."""
+        reason = str(exc)
+        if "readonly" in reason:
+            reason = "the database is read-only"
+        elif "not a database" in reason:
+            reason = "not a SQLite database"
+        elif "full" in reason:
+            reason = "database or disk is full"
+        prefix = f"{doing}: " if doing else ""
+        return ArchiveError(f"{self.path}: {prefix}{reason}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def start_run(self, command: str, inputs: Sequence[str], ruleset_version: str) -> int:
+        from cleaner import __version__
+
+        try:
+            cur = self.conn.execute(
+                "INSERT INTO runs (command, started_at, status, cleaner_version, "
+                "ruleset_version, inputs) VALUES (?, ?, 'running', ?, ?, ?)",
+                (command, utc_now(), __version__, ruleset_version, json.dumps(list(inputs))),
+            )
+        except sqlite3.Error as exc:
+            raise self.error(exc, "cannot start a run") from exc
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, failed: int = 0) -> None:
+        # The data is committed already; a missing end time must not hide that.
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute(
+                "UPDATE runs SET ended_at = ?, status = ?, failed = failed + ? WHERE id = ?",
+                (utc_now(), status, failed, run_id),
+            )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def has_raw(self, raw_sha256: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM raw_documents WHERE raw_sha256 = ?", (raw_sha256,)
+        ).fetchone()
+        return row is not None
+
+    def stale_raw(
+        self, after_id: int, limit: int, version: tuple[str, str] | None
+    ) -> list[tuple[int, bytes, dict[str, Any]]]:
+        """Articles after `after_id` with their raw bytes and provenance, for re-cleaning.
+
+        `version` = (cleaner_version, ruleset_version): skip rows already cleaned with it.
+        """
+        where = "a.id > ?"
+        params: list[Any] = [after_id]
+        if version is not None:
+            where += " AND (a.cleaner_version IS NOT ? OR a.ruleset_version IS NOT ?)"
+            params += list(version)
+        rows = self.conn.execute(
+            "SELECT a.id, r.raw, r.kind, r.source, r.doc_id, r.url, r.fetched_at, r.extra "
+            f"FROM articles a JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256 "
+            f"WHERE {where} ORDER BY a.id LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        out = []
+        for aid, raw, kind, source, doc_id, url, fetched_at, extra in rows:
+            meta = {
+                "kind": kind or "auto",
+                "source": source or "-",
+                "doc_id": doc_id,
+                "url": url,
+                "fetched_at": fetched_at,
+                "extra": json.loads(extra) if extra else {},
+            }
+            out.append((int(aid), bytes(raw), meta))
+        return out
+
+    def stats(self) -> dict[str, int]:
+        """Row counts, including the FTS index (a consistency check after faults)."""
+        q = self.conn.execute
+        return {
+            "articles": q("SELECT count(*) FROM articles").fetchone()[0],
+            "raw_documents": q("SELECT count(*) FROM raw_documents").fetchone()[0],
+            "fts": q("SELECT count(*) FROM articles_fts").fetchone()[0],
+            "runs": q("SELECT count(*) FROM runs").fetchone()[0],
+        }
+
+    # --- writing -------------------------------------------------------------------------
+
+    def write_batch(self, run_id: int, batch: Sequence[Pending], failed: int = 0) -> Counts:
+        """Store new documents in one transaction; raw bytes already stored are skipped."""
+        counts = Counts(failed=failed)
+        now = utc_now()
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for item in batch:
+                doc = item.doc
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO raw_documents (raw_sha256, raw, size, content_type, "
+                    "encoding, kind, source, doc_id, url, fetched_at, extra, archived_at, run_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        doc.raw_sha256,
+                        item.raw,
+                        len(item.raw),
+                        doc.content_type,
+                        doc.encoding,
+                        item.kind,
+                        doc.source,
+                        doc.id,
+                        doc.url,
+                        doc.fetched_at,
+                        json.dumps(doc.extra, ensure_ascii=False) if doc.extra else None,
+                        now,
+                        run_id,
+                    ),
+                )
+                if cur.rowcount == 0:  # stored meanwhile by another process or earlier input
+                    counts.already_stored += 1
+                    continue
+                original = find_original(conn, item.text_sha, item.sig)
+                article_id = self._insert_article(doc, item, run_id, now, original)
+                index_signature(conn, article_id, item.sig)
+                counts.added += 1
+                counts.duplicates += original is not None
+            self._count(run_id, counts)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self.error(exc, "nothing from the current batch was written") from exc
+        except BaseException:
+            self._rollback()
+            raise
+        return counts
+
+    def update_batch(self, run_id: int, batch: Sequence[Pending], failed: int = 0) -> Counts:
+        """Replace re-cleaned articles (text, metadata, removals, FTS) in one transaction."""
+        counts = Counts(failed=failed)
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for item in batch:
+                assert item.article_id is not None
+                doc, aid = item.doc, item.article_id
+                original = find_original(conn, item.text_sha, item.sig, before_id=aid)
+                values = self._article_values(doc, item)
+                sets = ", ".join(f"{name} = ?" for name in values)
+                conn.execute(
+                    f"UPDATE articles SET {sets}, run_id = ?, duplicate_of = ? WHERE id = ?",
+                    [*values.values(), run_id, original, aid],
+                )
+                conn.execute("DELETE FROM removals WHERE article_id = ?", (aid,))
+                self._insert_removals(aid, doc)
+                index_signature(conn, aid, item.sig, replace=True)
+                counts.updated += 1
+                counts.duplicates += original is not None
+            self._count(run_id, counts)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self.error(exc, "nothing from the current batch was written") from exc
+        except BaseException:
+            self._rollback()
+            raise
+        return counts
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def _count(self, run_id: int, c: Counts) -> None:
+        self.conn.execute(
+            "UPDATE runs SET added = added + ?, already_stored = already_stored + ?, "
+            "duplicates = duplicates + ?, updated = updated + ?, failed = failed + ? "
+            "WHERE id = ?",
+            (c.added, c.already_stored, c.duplicates, c.updated, c.failed, run_id),
+        )
+
+    @staticmethod
+    def _article_values(doc: Document, item: Pending) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in RECORD_COLUMNS:
+            value = getattr(doc, "id" if name == "doc_id" else name)
+            values[name] = int(value) if isinstance(value, bool) else value
+        values["text_sha256"] = item.text_sha
+        values["extra"] = json.dumps(doc.extra, ensure_ascii=False) if doc.extra else None
+        values["folded"] = folded_column(doc.title, doc.text)
+        return values
+
+    def _insert_article(
+        self, doc: Document, item: Pending, run_id: int, now: str, original: int | None
+    ) -> int:
+        values = self._article_values(doc, item)
+        values.update(archived_at=now, run_id=run_id, duplicate_of=original)
+        cur = self.conn.execute(
+            f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            list(values.values()),
+        )
+        article_id = int(cur.lastrowid or 0)
+        self._insert_removals(article_id, doc)
+        return article_id
+
+    def _insert_removals(self, article_id: int, doc: Document) -> None:
+        if doc.removed:
+            self.conn.executemany(
+                "INSERT INTO removals (article_id, rule, category, line, text) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(article_id, r.rule, r.category, r.line, r.text) for r in doc.removed],
+            )

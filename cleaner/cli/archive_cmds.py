@@ -1,0 +1,373 @@
+"""`cleaner archive|search|export|reclean|serve`: a thin click layer over the `archive` package."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import click
+
+import archive as lib
+from archive import Archive, ArchiveError, Counts, Hooks
+from cleaner.cli.common import (
+    build_ruleset,
+    fail_usage,
+    input_options,
+    report,
+    rule_options,
+    run_batch,
+)
+from cleaner.inputs import read_inputs
+from cleaner.pipeline import CleanOptions
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _open(db: str, *, write: bool, debug: bool = False) -> Archive:
+    """Open the archive or exit 2 with one line (not SQLite, read-only, a directory...)."""
+    try:
+        return Archive(db, write=write)
+    except ArchiveError as exc:
+        if debug:
+            raise
+        fail_usage(str(exc))
+        raise  # unreachable
+
+
+class _Stop:
+    """SIGINT asks the run to stop after the current document; a second one kills it."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        def handler(signum: int, frame: Any) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.requested = True
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    """A rich progress display on standard error when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        "{task.description}",
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+def _finish(
+    arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str, debug: bool
+) -> None:
+    arc.finish_run(run_id, "interrupted" if stopped else "completed")
+    arc.close()
+    parts = [f"{counts.added} added"] if what == "archive" else [f"{counts.updated} re-cleaned"]
+    parts.append(f"{counts.duplicates} duplicates")
+    if what == "archive":
+        parts.append(f"{counts.already_stored} already stored")
+    parts.append(f"{counts.failed} failed")
+    line = f"cleaner: {what} {arc.path} (run {run_id}): " + ", ".join(parts)
+    if stopped:
+        line += "; interrupted, the work above is committed (run again to finish)"
+    click.echo(line, err=True)
+    sys.exit(130 if stopped else 1 if counts.failed else 0)
+
+
+def _write_failed(arc: Archive, run_id: int, exc: ArchiveError, debug: bool) -> None:
+    arc.finish_run(run_id, "failed")
+    arc.close()
+    if debug:
+        raise exc
+    click.echo(f"cleaner: error: {exc}", err=True)
+    sys.exit(1)
+
+
+@click.command()
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@input_options
+@rule_options
+def archive(
+    db: str,
+    paths: tuple[str, ...],
+    input_kind: str,
+    url: str | None,
+    fetched_at: str | None,
+    jobs: int,
+    max_size: int,
+    debug: bool,
+    rule_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """Clean documents and store them in the SQLite archive DB (created if missing).
+
+    Same inputs as `cleaner clean`. Raw bytes already in the archive are skipped, so running
+    it again, or after an interrupted run, only adds what is missing. Ctrl-C stops after the
+    current document with everything before it committed.
+
+    \b
+    Examples:
+      cleaner archive news.db scrapes/
+      cleaner archive news.db crawl.warc.gz --jobs 2
+      curl -s URL | cleaner archive news.db --url URL
+
+    Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
+    unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
+    """
+    ruleset = build_ruleset(rule_dirs, no_default_rules)
+    arc = _open(db, write=True, debug=debug)
+    items = read_inputs(
+        paths,
+        kind=input_kind,
+        stdin=sys.stdin.buffer,
+        url=url,
+        fetched_at=fetched_at,
+        max_bytes=max_size * 1024 * 1024,
+    )
+    clean_batch = partial(
+        run_batch,
+        ruleset=ruleset,
+        rule_dirs=rule_dirs,
+        no_default_rules=no_default_rules,
+        input_kind=input_kind,
+        jobs=jobs,
+        debug=debug,
+    )
+    stop = _Stop()
+    try:
+        run_id = arc.start_run("archive", paths or ("-",), ruleset.version)
+    except ArchiveError as exc:
+        arc.close()
+        fail_usage(str(exc))
+    with stop.installed(), _progress("archiving") as advance:
+        hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
+        try:
+            counts, stopped = lib.ingest(
+                arc, items, run_id=run_id, clean_batch=clean_batch, hooks=hooks
+            )
+        except ArchiveError as exc:
+            _write_failed(arc, run_id, exc, debug)
+    _finish(arc, run_id, counts, stopped, "archive", debug)
+
+
+@click.command()
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.option(
+    "--all", "all_rows", is_flag=True, help="Re-clean every article, not only stale ones."
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@rule_options
+def reclean(
+    db: str, all_rows: bool, debug: bool, rule_dirs: tuple[str, ...], no_default_rules: bool
+) -> None:
+    """Re-run the current rules over the raw documents kept in DB.
+
+    Updates text, metadata, removals, duplicates and the search index, one transaction per
+    batch, and records a run. Articles already cleaned with this cleaner and rule set are
+    skipped unless --all, so a re-run after an interruption finishes the job.
+
+    \b
+    Examples:
+      cleaner reclean news.db
+      cleaner reclean news.db --rules my-rules/ --all
+    """
+    from cleaner import __version__
+
+    ruleset = build_ruleset(rule_dirs, no_default_rules)
+    arc = _open(db, write=True, debug=debug)
+    stop = _Stop()
+    try:
+        run_id = arc.start_run("reclean", [db], ruleset.version)
+    except ArchiveError as exc:
+        arc.close()
+        fail_usage(str(exc))
+    version = None if all_rows else (__version__, ruleset.version)
+    with stop.installed(), _progress("re-cleaning") as advance:
+        hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
+        try:
+            counts, stopped = lib.reclean(
+                arc,
+                run_id=run_id,
+                options=CleanOptions(ruleset=ruleset),
+                version=version,
+                hooks=hooks,
+            )
+        except ArchiveError as exc:
+            _write_failed(arc, run_id, exc, debug)
+    _finish(arc, run_id, counts, stopped, "reclean", debug)
+
+
+def _marks() -> tuple[str, str]:
+    return ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
+
+
+@click.command()
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--language", metavar="xx", help="Only articles in this language (ISO 639-1).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+)
+@click.option("--all", "all_copies", is_flag=True, help="Show every copy of duplicated stories.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def search(
+    db: str,
+    query: str,
+    limit: int,
+    language: str | None,
+    fmt: str,
+    all_copies: bool,
+    debug: bool,
+) -> None:
+    """Full-text search DB for QUERY, best match first, with a highlighted snippet.
+
+    Words are all required; "quoted words" are a phrase; a trailing * searches a prefix;
+    OR / NOT (upper case) between words are operators; е and ё match each other. Anything
+    else is searched literally (Kwork.ru, e-mail, C++).
+
+    \b
+    Examples:
+      cleaner search news.db Kazakhstan
+      cleaner search news.db '"peacekeeping forces"' --limit 3
+      cleaner search news.db 'эконом*' --language ru --format jsonl
+    """
+    arc = _open(db, write=False, debug=debug)
+    try:
+        hits = lib.search(
+            arc,
+            query,
+            limit=limit,
+            language=language,
+            all_copies=all_copies,
+            marks=_marks() if fmt == "text" else ("[", "]"),
+        )
+    except ArchiveError as exc:
+        fail_usage(str(exc))
+    except Exception as exc:  # sqlite3.Error: a damaged archive, not the query
+        if debug:
+            raise
+        fail_usage(f"{db}: search failed: {exc}")
+    finally:
+        arc.close()
+    for n, hit in enumerate(hits, 1):
+        if fmt == "jsonl":
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            continue
+        facts = ", ".join(x for x in (hit.language, hit.published, hit.publisher) if x)
+        click.echo(f"{n}. {hit.title or '(no title)'}" + (f"  ({facts})" if facts else ""))
+        click.echo(f"   {hit.url or hit.source}")
+        click.echo(f"   {' '.join(hit.snippet.split())}")
+        if n < len(hits):
+            click.echo()
+    if not hits and fmt == "text":
+        click.echo("cleaner: no matches", err=True)
+
+
+@click.command()
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "text"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: SPEC records; text: texts separated by a form feed.",
+)
+@click.option("--language", metavar="xx", help="Only articles in this language.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after.")
+@click.option("--unique", is_flag=True, help="Leave out duplicates of earlier articles.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def export(
+    db: str, fmt: str, language: str | None, since: str | None, unique: bool, debug: bool
+) -> None:
+    """Stream the clean articles of DB to standard output, in archive order.
+
+    \b
+    Examples:
+      cleaner export news.db > articles.jsonl
+      cleaner export news.db --language ru --since 2024-01-01 --format text | wc -w
+    """
+    if since and not _DATE.match(since):
+        fail_usage(f"--since: expected YYYY-MM-DD, got {since!r}")
+    arc = _open(db, write=False, debug=debug)
+    first = True
+    try:
+        for record in lib.iter_records(arc, language=language, since=since, unique=unique):
+            if fmt == "jsonl":
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                sys.stdout.write(("" if first else "\f\n") + record["text"] + "\n")
+            first = False
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    finally:
+        arc.close()
+
+
+@click.command()
+@click.argument("db", type=click.Path(dir_okay=False, exists=True))
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; the default is reachable from this machine only.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def serve(db: str, port: int, host: str, debug: bool) -> None:
+    """Browse and search DB in Datasette, read-only (immutable), with the project's metadata.
+
+    \b
+    Examples:
+      cleaner serve news.db                 # then open http://127.0.0.1:8001/news/articles
+      cleaner serve news.db --port 9000
+    """
+    from archive.serve import datasette_args, metadata_for, prepare
+
+    path = Path(db)
+    try:
+        prepare(path)
+    except ArchiveError as exc:
+        if debug:
+            raise
+        fail_usage(str(exc))
+    from datasette.cli import cli as datasette_cli
+
+    with tempfile.TemporaryDirectory(prefix="cleaner-serve-") as tmp:
+        meta = Path(tmp) / "metadata.json"
+        meta.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
+        click.echo(f"cleaner: serving {db} read-only at http://{host}:{port}/{path.stem}", err=True)
+        datasette_cli.main(args=datasette_args(path, meta, host, port), prog_name="datasette")
