@@ -17,7 +17,7 @@ ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?"
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
 )
-_TIME = re.compile(r"(?<![\d.:/-])\d{1,2}\s*[:h]\s*\d{2}(?![\d.:/-])", re.IGNORECASE)
+_TIME = re.compile(r"(?<![\d.:/-])\d{1,2}\s*[:h]\s*\d{2}(?::\d{2})?(?![\d.:/-])", re.IGNORECASE)
 _FRENCH_TIME = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})\b", re.IGNORECASE)
 _ZONE = re.compile(
     r"(?:\b(?:UTC|GMT|MSK|CET|CEST|EET|EEST|WET|WEST|BST|EST|EDT|CST|CDT|PST|PDT)\b"
@@ -40,6 +40,9 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _NOISE = [
+    (re.compile(r"\(?\b(?:мск|msk)\b\)?", re.IGNORECASE), "+0300"),  # Moscow time, no DST
+    (re.compile(r"\bMESZ\b"), "CEST"),
+    (re.compile(r"\bMEZ\b"), "CET"),
     (re.compile(r"\b(\d{1,2})er\b", re.IGNORECASE), r"\1"),  # French "1er février"
     (re.compile(r"\s+(?:г\.|года|гг\.)(?=\s|,|$)"), ""),  # Russian "2023 г.", "2023 года"
     (re.compile(r"\s+Uhr\b"), ""),

@@ -219,8 +219,8 @@ def year_only(value: str, raw_html: str) -> bool:
     if not value.endswith("-01-01"):
         return False
     year = value[:4]
-    stated = (value[:10], f"01.01.{year}", f"01/01/{year}", f"1 January {year}")
-    stated += (f"January 1, {year}",)
+    stated = [value[:10], f"01.01.{year}", f"01/01/{year}", f"1 January {year}"]
+    stated.append(f"January 1, {year}")
     return not any(s in raw_html for s in stated)
 
 
@@ -253,11 +253,13 @@ def merge_html(
 
 def html_title(title: str, sitename: str | None) -> str | None:
     """A <title> without its ` | Site Name` suffix, and without ® and trailing separators."""
-    title = normalise_title(title)
-    suffix = _SITE_SUFFIX.search(title)
+    clean = normalise_title(title)
+    if clean is None:
+        return None
+    suffix = _SITE_SUFFIX.search(clean)
     if suffix and sitename and sitename.casefold() in suffix.group(0).casefold():
-        title = title[: suffix.start()]
-    return title.strip() or None
+        clean = clean[: suffix.start()]
+    return clean.strip() or None
 
 
 _TEXT_NODE = re.compile(r">\s*([^<>]{6,50}?)\s*<")

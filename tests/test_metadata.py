@@ -1,0 +1,219 @@
+"""Metadata users sort and facet on: which date is the publication date, and clean names.
+
+Each case is a small scrape with one trap: a date widget, a teaser's date, an in-story date, a date
+after the fetch or after the copyright year, a dateline without a year, a year-only HTML date.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner import clean
+from cleaner.metadata import (
+    html_copyright_year,
+    html_meta_date,
+    html_title,
+    normalise_name,
+    normalise_title,
+    widget_dates,
+    year_only,
+)
+
+BODY_EN = (
+    "The council approved the new budget on a narrow vote after a long debate about school "
+    "funding and road repairs in the northern districts.\n\n"
+    "Opposition members said the plan relied on optimistic forecasts and would have to be "
+    "revised within a year if tax income fell short of expectations."
+)
+BODY_RU = (
+    "Городской совет утвердил новый бюджет после долгого обсуждения расходов на школы и ремонт "
+    "дорог в северных районах города.\n\n"
+    "Представители оппозиции заявили, что план основан на слишком оптимистичных прогнозах и его "
+    "придётся пересмотреть уже через год."
+)
+
+
+def meta(raw: str, **kwargs: str) -> dict[str, str | None]:
+    doc = clean(raw, **kwargs)  # type: ignore[arg-type]
+    return {
+        "title": doc.title,
+        "published": doc.published,
+        "published_source": doc.published_source,
+        "page_date": doc.page_date,
+        "publisher": doc.publisher,
+        "category": doc.category,
+        "author": doc.author,
+        "language": doc.language,
+    }
+
+
+def test_label_date_and_byline() -> None:
+    got = meta(f"Council passes budget\nPublished 12 March 2023, 14:05\nBy Jane Doe\n\n{BODY_EN}")
+    assert got["published"] == "2023-03-12T14:05"
+    assert got["published_source"] == "label"
+    assert got["author"] == "Jane Doe"
+    assert got["title"] == "Council passes budget"
+
+
+def test_byline_with_date() -> None:
+    got = meta(f"Council passes budget\nBy Jane Doe | March 12, 2023\n\n{BODY_EN}")
+    assert (got["published"], got["published_source"]) == ("2023-03-12", "byline")
+
+
+def test_russian_label_numeric_order() -> None:
+    head = "Совет принял бюджет\nОпубликовано: 03.04.2024 09:30\nАвтор: Иван Петров"
+    got = meta(f"{head}\n\n{BODY_RU}")
+    assert got["published"] == "2024-04-03T09:30"
+    assert got["author"] == "Иван Петров"
+    assert got["language"] == "ru"
+
+
+def test_date_widget_is_page_date_not_published() -> None:
+    got = meta(f"Thursday, March 28, 2024\nCouncil passes budget\n\n{BODY_EN}")
+    assert got["page_date"] == "2024-03-28"
+    assert got["published"] is None
+
+
+def test_in_story_date_is_not_published() -> None:
+    body = BODY_EN + "\n\nOn Jan. 4, 2022, the mayor declared a state of emergency in the city."
+    assert meta(f"Council passes budget\n\n{body}")["published"] is None
+
+
+def test_teaser_dates_in_lists_are_not_published() -> None:
+    teasers = "Recent Posts\nMayor opens new bridge\nPosted on March 1, 2023"
+    raw = f"Council passes budget\n\n{BODY_EN}\n\n{teasers}"
+    assert meta(raw)["published"] is None
+
+
+def test_date_after_fetch_is_rejected() -> None:
+    raw = f"Council passes budget\nPublished: 12 March 2024\n\n{BODY_EN}"
+    assert meta(raw, fetched_at="2024-03-01T00:00:00Z")["published"] is None
+    assert meta(raw, fetched_at="2024-03-20T00:00:00Z")["published"] == "2024-03-12"
+
+
+def test_date_after_copyright_year_is_rejected() -> None:
+    footer = "© 2023 Example News. All rights reserved."
+    raw = f"Council passes budget\nPublished: 12 March 2025\n\n{BODY_EN}\n\n{footer}"
+    got = meta(raw)
+    assert got["published"] is None
+    assert got["publisher"] == "Example News"
+
+
+def test_relative_label_only_with_fetched_at() -> None:
+    raw = f"Совет принял бюджет\nОпубликовано: 3 часа назад\n\n{BODY_RU}"
+    assert meta(raw)["published"] is None
+    assert meta(raw, fetched_at="2024-01-05T10:00:00+00:00")["published"] == "2024-01-05"
+
+
+def test_dateline_alone_gives_no_year() -> None:
+    raw = f"Council passes budget\n\nLEEDS, England, January 3. {BODY_EN}"
+    assert meta(raw)["published"] is None
+
+
+def test_dateline_corroborates_bare_date() -> None:
+    raw = f"Council passes budget\nJanuary 3, 2024\n\nLEEDS, England, January 3. {BODY_EN}"
+    got = meta(raw)
+    assert (got["published"], got["published_source"]) == ("2024-01-03", "dateline")
+    raw = f"Council passes budget\nJanuary 5, 2024\n\nLEEDS, England, January 3. {BODY_EN}"
+    assert meta(raw)["published"] is None
+
+
+def html_page(head: str, body: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY_EN.split("\n\n"))
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head><body>{body}"
+        f"<article><h1>Council passes budget</h1>{paragraphs}</article></body></html>"
+    )
+
+
+def test_html_meta_date_keeps_time_and_offset() -> None:
+    head = '<meta property="article:published_time" content="2023-03-12T14:05:00Z">'
+    got = meta(html_page(head, ""))
+    assert got["published"] == "2023-03-12T14:05:00+00:00"
+    assert got["published_source"] == "html-meta"
+
+
+def test_html_year_only_is_not_a_day() -> None:
+    got = meta(html_page("<title>Council</title>", "<footer><p>Copyright 2019</p></footer>"))
+    assert got["published"] is None
+
+
+def test_html_widget_date_is_page_date() -> None:
+    got = meta(
+        html_page("<title>Council</title>", "<div class='today'>Wednesday, July 3, 2024</div>")
+    )
+    assert got["published"] is None
+    assert got["page_date"] == "2024-07-03"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            '<meta property="article:published_time" content="2023-03-12T14:05:00+03:00">',
+            "2023-03-12T14:05:00+03:00",
+        ),
+        ("<meta content='2023-03-12' name='pubdate'>", "2023-03-12"),
+        (
+            '<script type="application/ld+json">{"datePublished": "2023-03-12"}</script>',
+            "2023-03-12",
+        ),
+        (
+            '<time itemprop="datePublished" datetime="2023-03-12T09:00">Mar</time>',
+            "2023-03-12T09:00",
+        ),
+        ('<time datetime="2024-07-03">Today</time>', None),
+        ('<meta property="og:title" content="2023-03-12">', None),
+    ],
+)
+def test_html_meta_date(head: str, expected: str | None) -> None:
+    assert html_meta_date(f"<html><head>{head}</head><body></body></html>") == expected
+
+
+def test_year_only_guard() -> None:
+    assert year_only("2019-01-01", "<p>Copyright 2019</p>")
+    assert not year_only("2019-01-01", '<meta name="date" content="2019-01-01">')
+    assert not year_only("2019-03-12", "")
+
+
+def test_html_helpers() -> None:
+    assert html_copyright_year("<footer><p>© 2019-2023 Example</p></footer>") == 2023
+    assert html_copyright_year("<p>The copyright 1976 act was amended.</p>") is None
+    widget = "<body><span>Donnerstag, 28. März 2024</span></body>"
+    assert widget_dates(widget, "de") == ["2024-03-28"]
+    title = "Council passes budget"
+    assert html_title(f"{title} | Example News", "Example News") == title
+    assert html_title("Q&A: what now? - Example News", "Example News") == "Q&A: what now?"
+    assert html_title("Left - right", "Example News") == "Left - right"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Fourth Estate®", "Fourth Estate"),
+        ("paradox.", "paradox"),
+        ("Le Journal 2024", "Le Journal"),
+        ("Example Media 2019-2024", "Example Media"),
+        ("ООО «Медиа»", "ООО «Медиа»"),
+        ("«Коммерсантъ»", "Коммерсантъ"),
+        ('"Acme News"', "Acme News"),
+        ("Radio 1", "Radio 1"),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_normalise_name(raw: str | None, expected: str | None) -> None:
+    assert normalise_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Acme® launches a phone", "Acme launches a phone"),
+        ("Is this the end?", "Is this the end?"),
+        ("Breaking: council votes |", "Breaking: council votes"),
+        ("“Quoted” headline", "“Quoted” headline"),
+    ],
+)
+def test_normalise_title(raw: str, expected: str) -> None:
+    assert normalise_title(raw) == expected
