@@ -93,6 +93,12 @@ def parse_date(
     text: str, language: str | None = None, *, fetched_at: str | None = None
 ) -> str | None:
     """ISO date (or date-time when a time is stated, with offset when a zone is) or None."""
+    return _parse_cached(text, language, fetched_at)
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, language: str | None, fetched_at: str | None) -> str | None:
+    """Pages of one site repeat their widget and label dates: parse each string once."""
     text = strip_label(text)
     if not text or len(text) > MAX_CANDIDATE:
         return None
