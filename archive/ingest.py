@@ -85,13 +85,14 @@ def ingest(
     total = Counts()
     in_flight: deque[Item] = deque()  # clean_batch yields one result per item, in order
     seen: set[str] = set()
+    skipped = [0]  # already stored, not yet counted in the run row
 
     def fresh() -> Iterator[Item]:
         for item in items:
             if isinstance(item, RawInput):
                 sha = hashlib.sha256(raw_bytes(item)).hexdigest()
                 if sha in seen or archive.has_raw(sha):
-                    total.already_stored += 1
+                    skipped[0] += 1
                     hooks.on_progress(1)
                     continue
                 seen.add(sha)
@@ -113,14 +114,14 @@ def ingest(
             pending.append(Pending.of(result, raw_bytes(item), item.kind))
         hooks.on_progress(1)
         if len(pending) >= batch_size:
-            total.add(archive.write_batch(run_id, pending, failed))
-            pending, failed = [], 0
+            total.add(archive.write_batch(run_id, pending, failed, skipped[0]))
+            pending, failed, skipped[0] = [], 0, 0
         if hooks.should_stop():
             stopped = True
             break
     stopped = stopped or hooks.should_stop()
-    if pending or failed:
-        total.add(archive.write_batch(run_id, pending, failed))
+    if pending or failed or skipped[0]:
+        total.add(archive.write_batch(run_id, pending, failed, skipped[0]))
     total.failed = len(total.failures)
     return total, stopped
 

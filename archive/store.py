@@ -93,7 +93,9 @@ def _check_file(path: Path, write: bool) -> bool:
         return write
     if head != SQLITE_HEADER:
         raise ArchiveError(f"{path}: not a SQLite database")
-    if write and not os.access(path, os.W_OK):
+    # The mode bits count too: root may write anything, but a file marked read-only is not
+    # meant to be changed.
+    if write and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         raise ArchiveError(f"{path}: the database file is read-only")
     return False
 
@@ -248,9 +250,15 @@ class Archive:
 
     # --- writing -------------------------------------------------------------------------
 
-    def write_batch(self, run_id: int, batch: Sequence[Pending], failed: int = 0) -> Counts:
-        """Store new documents in one transaction; raw bytes already stored are skipped."""
-        counts = Counts(failed=failed)
+    def write_batch(
+        self, run_id: int, batch: Sequence[Pending], failed: int = 0, skipped: int = 0
+    ) -> Counts:
+        """Store new documents in one transaction; raw bytes already stored are skipped.
+
+        `failed` and `skipped` (inputs not cleaned because already stored) are added to the
+        run's counts in the same transaction, so the run row never disagrees with the data.
+        """
+        counts = Counts(failed=failed, already_stored=skipped)
         now = utc_now()
         conn = self.conn
         try:

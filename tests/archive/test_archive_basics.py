@@ -1,0 +1,229 @@
+"""The archive's Done-when list on the five seeds, search robustness, duplicates, export."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from archive import Archive, build_match, search
+from archive.schema import MIGRATIONS, migrate
+from tests.archive.conftest import invoke, query, scalar
+
+
+def _hits(db: Path, q: str, *extra: str) -> list[dict[str, object]]:
+    result = invoke("search", str(db), q, "--format", "jsonl", "--limit", "50", *extra)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_archiving_the_seeds_twice_stores_each_once(tmp_path: Path, seeds: Path) -> None:
+    db = tmp_path / "db.db"
+    first = invoke("archive", str(db), str(seeds))
+    second = invoke("archive", str(db), str(seeds))
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert scalar(db, "select count(*) from articles") == 5
+    assert scalar(db, "select count(*) from raw_documents") == 5
+    assert scalar(db, "select count(*) from articles_fts") == 5
+    assert "5 added" in first.stderr and "5 already stored" in second.stderr
+    runs = query(db, "select command, status, added, already_stored from runs order by id")
+    assert runs == [("archive", "completed", 5, 0), ("archive", "completed", 0, 5)]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [("Pashinyan", 2), ("Kazakhstan", 5), ("Kwork", 0), ("WhatsApp", 0), ('"Recent Posts"', 0)],
+)
+def test_search_finds_articles_not_boilerplate(seed_db: Path, q: str, expected: int) -> None:
+    assert len(_hits(seed_db, q)) == expected
+
+
+def test_search_text_output_is_readable(seed_db: Path) -> None:
+    result = invoke("search", str(seed_db), "Pashinyan", "--limit", "3")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("1. ") and "[Pashinyan]" in result.stdout
+    assert len([line for line in lines if line[:2] in ("1.", "2.")]) == 2
+
+
+def test_search_is_ranked_and_limited(seed_db: Path) -> None:
+    hits = _hits(seed_db, "Kazakhstan", "--limit", "2")
+    assert len(hits) == 2
+    assert hits[0]["score"] >= hits[1]["score"]
+    assert "[Kazakhstan]" in hits[0]["snippet"]
+    assert _hits(seed_db, "Kazakhstan", "--language", "ru") == []
+    assert len(_hits(seed_db, "Kazakhstan", "--language", "en")) == 5
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        'Kazakhstan "',
+        "Kwork.ru",
+        "e-mail",
+        "C++",
+        "AND",
+        "OR OR",
+        "NOT",
+        "a AND",
+        "(",
+        ")",
+        "*",
+        "'",
+        "NEAR(a b)",
+        "title:x",
+        "^x",
+        "'; DROP TABLE articles; --",
+        "-",
+        "Kazakh* *",
+    ],
+)
+def test_any_query_works(seed_db: Path, q: str) -> None:
+    result = invoke("search", str(seed_db), q)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert scalar(seed_db, "select count(*) from articles") == 5
+
+
+def test_query_syntax() -> None:
+    assert build_match("Kazakh*") == '"Kazakh"*'
+    assert build_match('"Recent Posts"') == '"Recent Posts"'
+    assert build_match("a OR b") == '"a" OR "b"'
+    assert build_match("OR b") == '"OR" "b"'
+    assert build_match('C++ "') == '"C++"'
+    assert build_match("ёлка") == '"елка"'
+    assert build_match('"') is None and build_match("  ") is None
+
+
+def test_prefix_and_phrase_search(seed_db: Path) -> None:
+    assert len(_hits(seed_db, "Kazakh*")) == 5
+    assert len(_hits(seed_db, "Pashin*")) == 2
+    assert len(_hits(seed_db, "Pashin")) == 0
+    assert len(_hits(seed_db, "Pashinyan OR nonexistentword")) == 2
+
+
+def test_yo_and_ye_match_each_other(tmp_path: Path) -> None:
+    docs = tmp_path / "ru.jsonl"
+    texts = [
+        "Ёлка на площади\n\nНа главной площади города установили ёлку высотой двадцать метров. "
+        "Её украсили тысячами огней, и жители приходят посмотреть на неё каждый вечер.",
+        "Новости зимы\n\nВ парке поставили елку, и дети водили хоровод вокруг нее до позднего "
+        "вечера, а родители пили горячий чай и обсуждали праздничные планы на неделю.",
+    ]
+    docs.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts))
+    db = tmp_path / "ru.db"
+    assert invoke("archive", str(db), str(docs)).exit_code == 0
+    assert len(_hits(db, "ёлку")) == 2  # one writes ёлку, the other елку
+    assert len(_hits(db, "елку")) == 2
+    assert len(_hits(db, "её")) == 1 and len(_hits(db, "ее")) == 1
+    assert len(_hits(db, "ёлк*")) == 2
+    assert len(_hits(db, "елк*")) == 2
+
+
+def test_reclean_keeps_articles_and_records_a_run(seed_db: Path) -> None:
+    before = query(seed_db, "select id, raw_sha256 from articles order by id")
+    result = invoke("reclean", str(seed_db), "--all")
+    assert result.exit_code == 0, result.output
+    assert "5 re-cleaned" in result.stderr
+    assert query(seed_db, "select id, raw_sha256 from articles order by id") == before
+    assert scalar(seed_db, "select count(*) from articles_fts") == 5
+    assert query(seed_db, "select command, updated from runs order by id desc limit 1") == [
+        ("reclean", 5)
+    ]
+    assert len(_hits(seed_db, "Pashinyan")) == 2
+    # Without --all, nothing is stale: a second run changes nothing but is still recorded.
+    assert "0 re-cleaned" in invoke("reclean", str(seed_db)).stderr
+    assert scalar(seed_db, "select count(*) from runs") == 3
+
+
+def test_reclean_applies_new_rules(seed_db: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "user.toml").write_text(
+        "[[rule]]\nid = 'user.drop-pashinyan'\ncategory = 'ads'\n"
+        "description = 'test rule'\npattern = 'Pashinyan'\nremove = 'line'\n"
+        "examples_remove = ['Pashinyan said']\nexamples_keep = ['Tokayev said']\n"
+    )
+    assert invoke("reclean", str(seed_db), "--rules", str(rules)).exit_code == 0
+    assert _hits(seed_db, "Pashinyan") == []
+    assert scalar(seed_db, "select count(*) from removals where rule = 'user.drop-pashinyan'")
+
+
+def test_export_streams_records(seed_db: Path) -> None:
+    result = invoke("export", str(seed_db))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 5
+    assert {"id", "text", "removed", "raw_sha256", "archived_at"} <= set(records[0])
+    assert all(r["removed"] for r in records)
+    text = invoke("export", str(seed_db), "--format", "text").stdout
+    assert text.count("\f\n") == 4
+    assert invoke("export", str(seed_db), "--language", "ru").stdout == ""
+    assert invoke("export", str(seed_db), "--since", "2999-01-01").stdout == ""
+    bad = invoke("export", str(seed_db), "--since", "yesterday")
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_export_roundtrips_clean_output(seed_db: Path, seeds: Path) -> None:
+    exported = {
+        r["raw_sha256"]: r
+        for r in map(json.loads, invoke("export", str(seed_db)).stdout.splitlines())
+    }
+    cleaned = invoke("clean", str(seeds), "--format", "jsonl").stdout.splitlines()
+    for line in cleaned:
+        record = json.loads(line)
+        assert exported[record["raw_sha256"]]["text"] == record["text"]
+        assert exported[record["raw_sha256"]]["removed"] == record["removed"]
+
+
+def test_raw_bytes_are_kept(seed_db: Path, seeds: Path) -> None:
+    stored = {row[0] for row in query(seed_db, "select raw from raw_documents")}
+    assert stored == {p.read_bytes() for p in seeds.iterdir()}
+
+
+def _near_copy(text: str) -> str:
+    return text.replace("Kazakhstan", "Kazakhstan", 1).replace(" the ", " a ", 1) + "\n"
+
+
+def test_duplicates_point_at_the_first(tmp_path: Path, seeds: Path) -> None:
+    original = sorted(seeds.iterdir())[1].read_text(encoding="utf-8")
+    (seeds / "copy_exact.txt").write_text(original + "\n\n")  # other bytes, same clean text
+    lines = original.splitlines()
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    lines[longest] = lines[longest].replace(" the ", " this ", 2)  # a small edit
+    (seeds / "copy_near.txt").write_text("\n".join(lines))
+    db = tmp_path / "d.db"
+    assert invoke("archive", str(db), str(seeds)).exit_code == 0
+    rows = dict(query(db, "select source, duplicate_of from articles"))
+    first = scalar(
+        db, f"select id from articles where source like '%{sorted(seeds.iterdir())[1].name}'"
+    )
+    assert rows[str(seeds / "copy_exact.txt")] == first
+    assert rows[str(seeds / "copy_near.txt")] == first
+    assert sum(v is None for v in rows.values()) == 5
+    assert scalar(db, "select count(*) from articles_fts") == 7  # every copy stays indexed
+    assert len(_hits(db, "Kazakhstan")) == 5
+    assert len(_hits(db, "Kazakhstan", "--all")) == 7
+    assert len([r for r in invoke("export", str(db), "--unique").stdout.splitlines()]) == 5
+
+
+def test_migrations_on_a_fresh_database() -> None:
+    db = sqlite_utils.Database(memory=True)
+    assert migrate(db) == [name for name, _ in MIGRATIONS]
+    assert migrate(db) == []
+    assert {"articles", "raw_documents", "removals", "runs", "articles_fts"} <= set(
+        db.table_names()
+    )
+    assert db["articles"].detect_fts() == "articles_fts"
+    assert 'content="articles"' in db["articles_fts"].schema
+    assert db["articles"].pks == ["id"]
+
+
+def test_search_library_api(seed_db: Path) -> None:
+    with Archive(seed_db, write=False) as arc:
+        hits = search(arc, "Pashinyan", limit=5, marks=("<", ">"))
+        assert [h.title for h in hits] and "<Pashinyan>" in hits[0].snippet
+        with pytest.raises(sqlite3.OperationalError):
+            arc.conn.execute("insert into runs (command, started_at, status) values ('x','y','z')")
