@@ -1,15 +1,21 @@
 """Bytes to text, and telling HTML from a plain-text scrape.
 
 Scrapes arrive in every encoding; a cp1251 Russian page must come out as Cyrillic, not mojibake.
-UTF-8 (with or without BOM) and UTF-16 with a BOM are taken as they are; anything else goes to
-charset-normalizer. HTML must be recognised before trafilatura sees it, because trafilatura
-silently returns nothing on plain text.
+UTF-8 (with or without BOM) and UTF-16/32 with a BOM are taken as they are. Legacy single-byte
+encodings are told apart by decoding with each common web encoding and scoring how much the
+result reads like text (letters in words of one script and a sane letter case): charset-normalizer
+alone picks cp1250 for French latin-1 and shift_jis for a short koi8-r line. Anything the scorer
+cannot read well (CJK legacy encodings) goes to charset-normalizer. A `<meta charset>` is ignored
+on purpose: it is wrong too often, and the bytes are the truth.
+HTML must be recognised before trafilatura sees it, because trafilatura silently returns nothing
+on plain text.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from cleaner.errors import InputError
 
@@ -21,12 +27,26 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+# File signatures of formats that are never a scrape (images, documents, archives, media).
+_MAGIC = (
+    b"%PDF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x7fELF",
+    b"BM", b"II*\x00", b"MM\x00*", b"OggS", b"fLaC", b"ID3", b"\x1a\x45\xdf\xa3", b"7z\xbc\xaf",
+    b"Rar!", b"\xd0\xcf\x11\xe0", b"\x00asm", b"wOFF", b"wOF2", b"SQLite format 3\x00",
+)  # fmt: skip
+
+# Legacy encodings of the web, in order of preference when two read equally well.
+LEGACY_ENCODINGS = ("cp1252", "cp1251", "koi8_r", "cp1250", "iso8859_2", "cp1253")
+_MIN_QUALITY = 0.45  # score per non-ASCII character below which the scorer gives up
+
 _HTML_START = re.compile(
     r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|article|section"
     r"|table|span|a|h[1-6]|ul|ol|script|style|link)[\s>/]",
     re.IGNORECASE | re.DOTALL,
 )
 _TAG = re.compile(r"</?(?:p|div|br|span|a|li|td|h[1-6]|article|section|body|html)\b[^>]*>", re.I)
+_WORD = re.compile(r"[^\W\d_]+")
+_ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -37,32 +57,142 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 return data.decode(name), name.replace("-sig", "")
             except UnicodeDecodeError as exc:
                 raise InputError(f"invalid {name} after a byte-order mark: {exc.reason}") from exc
-    if _looks_binary(data):
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return data.decode(utf16, errors="replace"), utf16
+    if looks_binary(data):
         raise InputError("binary data, not text or HTML")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
+    if _mostly_utf8(data):
         return data.decode("utf-8", errors="replace"), "utf-8"
-    encoding = best.encoding
-    return data.decode(encoding, errors="replace"), encoding
+    return _decode_legacy(data)
 
 
-def _looks_binary(data: bytes) -> bool:
-    """NUL bytes or many control characters in the first 8 KB mean an image, a PDF, an archive."""
+def looks_binary(data: bytes) -> bool:
+    """A known file signature, or NUL and control bytes that text does not have, in the head.
+
+    A stray NUL in a long scrape is tolerated (the line normaliser drops it); a file that is
+    mostly zeros (a failed download) or a random blob is not.
+    """
     head = data[:8192]
     if not head:
         return False
-    if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")):
+    if head.startswith(_MAGIC) or head[8:12] in (b"WEBP", b"AVI ", b"WAVE") or head[4:8] == b"ftyp":
         return True
-    if b"\x00" in head:
+    nuls = head.count(b"\x00")
+    if nuls > max(2, len(head) // 1000):
         return True
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return controls / len(head) > 0.05
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a BOM shows as NUL bytes at every other position of mostly-ASCII text."""
+    head = data[:4096]
+    if len(head) < 8 or len(head) % 2:
+        head = head[: len(head) - len(head) % 2]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    half = len(head) // 2
+    if odd.count(0) > 0.9 * half and even.count(0) < 0.1 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.9 * half and odd.count(0) < 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few broken bytes (a bad cut, one stray latin-1 byte) is still UTF-8."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = len(_ESCAPED.findall(text))
+    good = len(_NON_ASCII.findall(text)) - bad
+    return good >= 2 * bad
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    """The legacy encoding whose decoding reads best, else charset-normalizer's guess."""
+    sample = data[:65536]
+    best: tuple[float, str] | None = None
+    for encoding in LEGACY_ENCODINGS:
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        quality = text_quality(text)
+        if best is None or quality > best[0]:
+            best = (quality, encoding)
+    if best is not None and best[0] >= _MIN_QUALITY:
+        return data.decode(best[1], errors="replace"), best[1]
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(sample).best()
+    encoding = match.encoding if match is not None else (best[1] if best else "utf-8")
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def text_quality(text: str) -> float:
+    """How much the non-ASCII part of a decoding reads like text, per non-ASCII character.
+
+    Letters score, odd symbols and control characters cost; so do words that mix scripts or
+    letter case ("рТЙЧЕФ" is koi8-r read as cp1251), Latin words made mostly of accented letters
+    ("Ïðèâåò" is cp1251 read as cp1252), and text that is almost all capitals.
+    """
+    score = 0.0
+    non_ascii = upper = letters = 0
+    for i, ch in enumerate(text):
+        if ord(ch) < 128:
+            continue
+        non_ascii += 1
+        category = unicodedata.category(ch)
+        if category[0] == "L":
+            score += 1
+            letters += 1
+            upper += category == "Lu"
+        elif category[0] in "PZ" or category == "Sc" or ch in "№°©®™":
+            score += -3 if _between_letters(text, i) else 1
+        elif category in ("Cc", "Cn", "Co", "Cs"):
+            score -= 5
+        else:
+            score -= 2
+    if non_ascii == 0:
+        return 1.0
+    for word in _WORD.findall(text):
+        if word.isascii():
+            continue
+        score -= _word_penalty(word)
+    if letters >= 8 and upper > 0.6 * letters:
+        score -= 0.5 * letters
+    return score / non_ascii
+
+
+def _between_letters(text: str, i: int) -> bool:
+    """Punctuation wedged between non-ASCII letters is mojibake ("‚М": Shift-JIS as cp1251)."""
+    before, after = text[i - 1 : i], text[i + 1 : i + 2]
+    return bool(before and after) and not (before + after).isascii() and (before + after).isalpha()
+
+
+def _word_penalty(word: str) -> float:
+    scripts = {_script(ch) for ch in word}
+    if len(scripts) > 1:
+        return 3
+    if any(a.islower() and b.isupper() for a, b in zip(word, word[1:], strict=False)):
+        return 3
+    if "latin" in scripts and len(word) >= 3:
+        accented = sum(1 for ch in word if ord(ch) > 127)
+        if accented > 0.8 * len(word):
+            return 3
+    return 0
+
+
+def _script(ch: str) -> str:
+    if ch.isascii():
+        return "latin"
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0].lower() if name else "unknown"
 
 
 def looks_like_html(text: str) -> bool:

@@ -1,16 +1,19 @@
 """Reading inputs: files, directories, standard input; plain text, HTML, JSON Lines, WARC, gzip.
 
 This is the I/O edge shared by the CLI and the archive; the pipeline never imports it. Every
-input yields either a RawInput (to clean) or an InputFailure (to report, then go on): a broken
-JSON line, an unreadable file or a truncated gzip never stops the batch.
+input yields a RawInput (to clean), an InputFailure (to report, then go on) or an InputNotice (a
+warning that loses nothing, such as a symbolic-link loop skipped): a broken JSON line, an
+unreadable file or a truncated gzip never stops the batch, and what could be read is kept.
 """
 
 from __future__ import annotations
 
-import gzip
+import errno
 import io
 import json
 import os
+import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,14 +24,16 @@ from cleaner.errors import InputError
 
 INPUT_KINDS = ("auto", "text", "html", "jsonl", "warc")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_MB = 1024 * 1024
 _JSONL_EXT = (".jsonl", ".ndjson")
 _WARC_EXT = (".warc", ".arc")
 _HTML_EXT = (".html", ".htm", ".xhtml")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(slots=True)
 class RawInput:
-    """One document to clean, with its provenance."""
+    """One document to clean, with its provenance. `where` names it in messages."""
 
     source: str
     data: bytes | str
@@ -37,42 +42,113 @@ class RawInput:
     fetched_at: str | None = None
     kind: str = "auto"  # text, html or auto (sniff)
     extra: dict[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.where or self.source
 
 
 @dataclass(slots=True)
 class InputFailure:
-    """An input that could not be read, named with the reason."""
+    """An input (or part of one) that could not be read, named with the reason (exit 1)."""
+
+    source: str
+    reason: str
+    error: BaseException | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(slots=True)
+class InputNotice:
+    """Something worth a warning that loses nothing (a symbolic-link loop skipped); exit 0."""
 
     source: str
     reason: str
 
 
-Item = RawInput | InputFailure
+Item = RawInput | InputFailure | InputNotice
 
 
-def iter_paths(paths: Iterable[str]) -> Iterator[tuple[str, Path | None] | InputFailure]:
-    """Expand directories recursively (symlink loops are skipped); `-` is standard input."""
+def describe_os_error(exc: OSError, path: Path | None = None) -> str:
+    """A short lowercase reason, telling broken and looping symbolic links apart."""
+    if path is not None and exc.errno == errno.ENOENT and path.is_symlink():
+        return f"broken symbolic link (to {os.readlink(path)})"
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]
+
+
+def iter_paths(
+    paths: Iterable[str],
+) -> Iterator[tuple[str, Path | None] | InputFailure | InputNotice]:
+    """Expand directories recursively (in name order, hidden files skipped); `-` is stdin."""
     for raw in paths:
         if raw == "-":
             yield raw, None
             continue
         path = Path(raw)
-        if path.is_dir():
-            seen: set[tuple[int, int]] = set()
-            for root, dirs, files in os.walk(path, followlinks=True, onerror=None):
-                st = os.stat(root)
-                if (st.st_dev, st.st_ino) in seen:
-                    dirs[:] = []
-                    continue
-                seen.add((st.st_dev, st.st_ino))
-                dirs.sort()
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield str(Path(root) / name), Path(root) / name
-        elif path.exists():
-            yield raw, path
+        try:
+            is_dir = stat.S_ISDIR(path.stat().st_mode)
+        except OSError as exc:
+            reason = describe_os_error(exc, path)
+            if exc.errno == errno.ENOENT and not path.is_symlink():
+                reason = "no such file or directory"
+            yield InputFailure(raw, reason, exc)
+            continue
+        if is_dir:
+            yield from _walk(path)
         else:
-            yield InputFailure(raw, "no such file or directory")
+            yield raw, path
+
+
+def _walk(top: Path) -> Iterator[tuple[str, Path] | InputFailure | InputNotice]:
+    """Depth-first, files before sub-directories; each directory is entered once.
+
+    A link back to an ancestor is a loop; a second link to a directory already read would only
+    read it twice. Both are skipped with a notice. Unreadable directories, broken links and
+    special files (a FIFO would block forever) are failures.
+    """
+    top_stat = top.stat()
+    top_key = (top_stat.st_dev, top_stat.st_ino)
+    seen = {top_key: str(top)}
+    stack: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(top, (top_key,))]
+    while stack:
+        directory, chain = stack.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            yield InputFailure(
+                str(directory), f"cannot read directory: {describe_os_error(exc)}", exc
+            )
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                st = entry.stat()  # follows symbolic links
+            except OSError as exc:
+                yield InputFailure(str(path), describe_os_error(exc, path), exc)
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                key = (st.st_dev, st.st_ino)
+                if key in chain:
+                    yield InputNotice(
+                        str(path), f"symbolic link loop (back to {seen[key]}), skipped"
+                    )
+                elif key in seen:
+                    yield InputNotice(str(path), f"same directory as {seen[key]}, skipped")
+                else:
+                    seen[key] = str(path)
+                    subdirs.append((path, (*chain, key)))
+            elif stat.S_ISREG(st.st_mode):
+                yield str(path), path
+            else:
+                yield InputFailure(str(path), "not a regular file, skipped")
+        stack.extend(reversed(subdirs))
 
 
 def kind_from_name(name: str) -> str:
@@ -92,7 +168,7 @@ def kind_from_name(name: str) -> str:
 
 def sniff_kind(head: bytes) -> str:
     """JSON Lines and WARC are told by their first bytes; text vs HTML is the pipeline's job."""
-    stripped = head.lstrip()
+    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if stripped.startswith(b"WARC/"):
         return "warc"
     if stripped.startswith(b"{"):
@@ -115,9 +191,9 @@ def read_inputs(
     fetched_at: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Item]:
-    """Every document of every path, in order."""
+    """Every document of every path, in order, with failures and notices in their place."""
     for entry in iter_paths(list(paths) or ["-"]):
-        if isinstance(entry, InputFailure):
+        if isinstance(entry, InputFailure | InputNotice):
             yield entry
             continue
         name, path = entry
@@ -129,9 +205,29 @@ def read_inputs(
                 with open(path, "rb") as handle:
                     yield from _read_stream(name, handle, kind, None, None, max_bytes)
         except OSError as exc:
-            yield InputFailure(name, exc.strerror or str(exc))
+            yield InputFailure(name, describe_os_error(exc, path), exc)
         except InputError as exc:
-            yield InputFailure(name, str(exc))
+            yield InputFailure(name, str(exc), exc)
+
+
+def _size(n: int) -> str:
+    return f"{n / _MB:.1f} MB" if n >= _MB // 10 else f"{n} bytes"
+
+
+def _too_large(max_bytes: int, size: int | None = None) -> InputError:
+    what = f"{_size(size)} is" if size is not None else "more than that is"
+    return InputError(
+        f"{what} over the {_size(max_bytes)} size limit (raise it with --max-size MB)"
+    )
+
+
+def _known_size(stream: IO[bytes]) -> int | None:
+    """The size of a regular file behind the stream, to refuse a huge one before reading it."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _read_stream(
@@ -143,63 +239,102 @@ def _read_stream(
     max_bytes: int,
 ) -> Iterator[Item]:
     effective = kind if kind != "auto" else kind_from_name(name)
+    size = _known_size(stream)
     head = stream.read(2)
-    gzipped = head == b"\x1f\x8b" and effective != "warc"
-    if gzipped:
-        stream = gzip.GzipFile(fileobj=_Prepended(head, stream), mode="rb")  # type: ignore[assignment]
-        head = b""
-    try:
-        peek = head + stream.read(4096 - len(head))
-        if effective == "auto":
-            effective = sniff_kind(peek)
-        if effective == "warc":
-            from cleaner.warc import read_warc
+    gunzip: _Gunzip | None = None
+    if head == b"\x1f\x8b":  # also .warc.gz: warcio stops silently at a cut gzip member
+        gunzip = _Gunzip(_Prepended(head, stream))
+        stream = io.BufferedReader(gunzip)
+        head, size = b"", None
+    peek = head + stream.read(4096 - len(head))
+    if effective == "auto":
+        effective = sniff_kind(peek)
+    if effective == "warc":
+        from cleaner.warc import read_warc
 
-            yield from read_warc(name, _Prepended(peek, stream), max_bytes)
-            return
-        if effective == "jsonl":
-            yield from _read_jsonl(name, io.BufferedReader(_Prepended(peek, stream)), max_bytes)
-            return
+        yield from read_warc(name, io.BufferedReader(_Prepended(peek, stream)), max_bytes)
+    elif effective == "jsonl":
+        yield from _read_jsonl(name, io.BufferedReader(_Prepended(peek, stream)), max_bytes)
+    else:
+        if size is not None and size > max_bytes:
+            raise _too_large(max_bytes, size)
         data = peek + stream.read(max_bytes + 1 - len(peek))
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        yield InputFailure(name, f"truncated or corrupt gzip data, the rest was lost ({exc})")
-        return
-    if len(data) > max_bytes:
-        raise InputError(f"larger than the {max_bytes // (1024 * 1024)} MB size limit (--max-size)")
-    yield RawInput(name, data, name, url=url, fetched_at=fetched_at, kind=effective)
+        if len(data) > max_bytes:
+            raise _too_large(max_bytes)
+        if gunzip is not None and gunzip.error and not data.strip():
+            yield InputFailure(name, f"{gunzip.error}; nothing could be decompressed")
+            return
+        yield RawInput(name, data, name, url=url, fetched_at=fetched_at, kind=effective)
+    if gunzip is not None and gunzip.error:
+        yield InputFailure(
+            name,
+            f"{gunzip.error} after {_size(gunzip.produced)}: that part was read, the rest is lost",
+        )
 
 
 def _read_jsonl(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
-    for number, line in enumerate(stream, 1):
+    """One RawInput per record; a broken line is reported with its number and skipped."""
+    number = 0
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        number += 1
+        where = f"{name}:{number}"
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            _skip_line(stream)
+            yield InputFailure(where, f"record over the {_size(max_bytes)} size limit (--max-size)")
+            continue
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
         if not line.strip():
             continue
-        where = f"{name}:{number}"
-        if len(line) > max_bytes:
-            yield InputFailure(where, "record larger than the size limit")
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            yield InputFailure(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
-            continue
-        if not isinstance(record, dict):
-            yield InputFailure(where, "a JSON Lines record must be an object")
-            continue
-        body = record.get("html") if record.get("html") is not None else record.get("text")
-        if not isinstance(body, str):
-            yield InputFailure(where, "record has no 'text' or 'html' string")
-            continue
-        extra = {k: v for k, v in record.items() if k not in ("text", "html")}
-        doc_id = str(record["id"]) if record.get("id") is not None else f"{name}:{number}"
-        yield RawInput(
-            name,
-            body,
-            doc_id,
-            url=record.get("url") if isinstance(record.get("url"), str) else None,
-            fetched_at=record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None,
-            kind="html" if "html" in record and record.get("html") is not None else "auto",
-            extra=extra,
-        )
+        yield _jsonl_record(name, where, number, line)
+
+
+def _skip_line(stream: IO[bytes]) -> None:
+    while True:
+        chunk = stream.readline(_MB)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def _jsonl_record(name: str, where: str, number: int, line: bytes) -> Item:
+    try:
+        record = json.loads(line.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError as exc:
+        return InputFailure(where, f"invalid JSON: {exc.msg} at column {exc.colno}", exc)
+    except RecursionError as exc:
+        return InputFailure(where, "invalid JSON: nested too deeply", exc)
+    if not isinstance(record, dict):
+        return InputFailure(where, "a JSON Lines record must be an object")
+    record = _scrub(record)
+    body = record.get("html") if record.get("html") is not None else record.get("text")
+    if not isinstance(body, str):
+        return InputFailure(where, "record has no 'text' or 'html' string")
+    extra = {k: v for k, v in record.items() if k not in ("text", "html")}
+    doc_id = str(record["id"]) if record.get("id") is not None else where
+    return RawInput(
+        name,
+        body,
+        doc_id,
+        url=record.get("url") if isinstance(record.get("url"), str) else None,
+        fetched_at=record.get("fetched_at") if isinstance(record.get("fetched_at"), str) else None,
+        kind="html" if record.get("html") is not None else "auto",
+        extra=extra,
+        where=where,
+    )
+
+
+def _scrub(value: Any) -> Any:
+    """Lone surrogates (`"\\ud800"` in JSON) cannot be written out as UTF-8: make them U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 class _Prepended(io.RawIOBase):
@@ -220,3 +355,50 @@ class _Prepended(io.RawIOBase):
         data = self._rest.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+class _Gunzip(io.RawIOBase):
+    """gzip decompression that keeps what it decompressed when the data is cut off or corrupt.
+
+    The standard `gzip` module raises EOFError at the end of a truncated file and the bytes
+    decompressed so far are lost with it; a half-downloaded scrape still holds most of an article.
+    Output is produced in slices of the caller's buffer, so a gzip bomb is stopped by the size
+    limit. Several gzip members in a row are read as one stream, as `gunzip` does.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._z = zlib.decompressobj(31)
+        self._pending = b""
+        self._fed = False  # the current member has been given data
+        self._done = False
+        self.error: str | None = None
+        self.produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._done:
+            data = self._pending or self._raw.read(65536)
+            if not data:
+                self._done = True
+                if self._fed and not self._z.eof:
+                    self.error = "gzip data cut off"
+                break
+            self._fed = True
+            try:
+                out = self._z.decompress(data, len(buffer))
+            except zlib.error as exc:
+                self.error, self._done = f"corrupt gzip data ({exc})", True
+                break
+            self._pending = self._z.unconsumed_tail
+            if self._z.eof:  # the next member, if any, starts in the bytes left over
+                rest = self._z.unused_data
+                self._z, self._fed = zlib.decompressobj(31), False
+                self._pending = rest if rest.strip(b"\x00") else b""
+            if out:
+                buffer[: len(out)] = out
+                self.produced += len(out)
+                return len(out)
+        return 0

@@ -9,7 +9,9 @@ a user's `(a+)+$` cannot hang the process.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -43,6 +45,25 @@ REMOVE_KINDS = ("line", "block", "rest", "section", "prefix")
 WHERE_KINDS = ("any", "top", "bottom")
 CAPTURE_FIELDS = ("publisher", "published", "page_date", "category", "author")
 MATCH_TIMEOUT = 0.05  # seconds for one regular-expression search on one line
+_TOML_LINE = re.compile(r"\(at line (\d+)")
+_TOML_ID = re.compile(r"""^\s*id\s*=\s*["']([^"']+)["']""")
+
+
+class RuleTimeoutWarning(UserWarning):
+    """A rule's pattern ran out of time on a line; the rule was skipped for that line.
+
+    A warning, not a field of the Document: `clean()` stays pure, and the CLI prints it once
+    per rule. Its text does not name the line, so Python's "once" filter also dedups it.
+    """
+
+    def __init__(self, rule_id: str, source_file: str) -> None:
+        super().__init__(
+            f"rule {rule_id} ({source_file}): pattern took longer than "
+            f"{MATCH_TIMEOUT * 1000:.0f} ms on a line and was skipped for it "
+            "(catastrophic backtracking?)"
+        )
+        self.rule_id = rule_id
+
 
 _ALLOWED_KEYS = {
     "id", "category", "description", "pattern", "phrases", "ignore_case", "keywords",
@@ -82,6 +103,7 @@ class Rule:
         try:
             return self.matcher.search(text, timeout=MATCH_TIMEOUT)
         except TimeoutError:
+            warnings.warn(RuleTimeoutWarning(self.id, self.source_file), stacklevel=2)
             return None
 
 
@@ -113,20 +135,27 @@ class Ruleset:
 def phrases_pattern(phrases: Iterable[str]) -> str:
     """A line that holds one of the phrases and nothing else but punctuation, symbols, spaces."""
     alternatives = "|".join(
-        regex.escape(p.strip()).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)
+        regex.escape(p.strip()).replace(r"\ ", r"\s+")
+        for p in sorted(phrases, key=len, reverse=True)
     )
     return rf"^[\W_]*(?:{alternatives})[\W_]*$"
 
 
-def _compile_rule(data: dict[str, Any], file: str) -> Rule:
+def _compile_rule(data: dict[str, Any], file: str, position: int = 0) -> Rule:
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{file}: rule #{position}: a rule must be a [[rule]] table")
     rule_id = data.get("id")
-    where = f"{file}: {rule_id or '?'}"
+    where = f"{file}: {rule_id if isinstance(rule_id, str) and rule_id else f'rule #{position}'}"
+    if rule_id is None:
+        raise RuleFileError(f"{where}: missing 'id'")
     if not isinstance(rule_id, str) or not regex.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", rule_id):
         raise RuleFileError(f"{where}: 'id' must look like 'namespace.name' (lowercase, dots)")
     unknown = set(data) - _ALLOWED_KEYS
     if unknown:
         raise RuleFileError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     category = data.get("category")
+    if category is None:
+        raise RuleFileError(f"{where}: missing 'category' (one of: {', '.join(CATEGORIES)})")
     if category not in CATEGORIES:
         raise RuleFileError(
             f"{where}: unknown category {category!r} (one of: {', '.join(CATEGORIES)})"
@@ -145,7 +174,11 @@ def _compile_rule(data: dict[str, Any], file: str) -> Rule:
         raise RuleFileError(f"{where}: give exactly one of 'pattern' or 'phrases'")
     ignore_case = bool(data.get("ignore_case", phrases is not None))
     if phrases is not None:
-        if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) for p in phrases):
+        if (
+            not isinstance(phrases, list)
+            or not phrases
+            or not all(isinstance(p, str) for p in phrases)
+        ):
             raise RuleFileError(f"{where}: 'phrases' must be a non-empty list of strings")
         pattern = phrases_pattern(phrases)
     if not isinstance(pattern, str) or not pattern:
@@ -155,6 +188,10 @@ def _compile_rule(data: dict[str, Any], file: str) -> Rule:
         matcher = regex.compile(pattern, flags)
     except regex.error as exc:
         raise RuleFileError(f"{where}: invalid regular expression: {exc}") from exc
+    if _matches_empty(matcher):
+        raise RuleFileError(
+            f"{where}: pattern matches an empty line, so it would remove every line"
+        )
     bad_groups = set(matcher.groupindex) - set(CAPTURE_FIELDS)
     if bad_groups:
         raise RuleFileError(
@@ -180,7 +217,9 @@ def _compile_rule(data: dict[str, Any], file: str) -> Rule:
         where=where_kind,
         max_words=max_words,
         keywords=tuple(k.lower() for k in (keywords or ())),
-        date_source=str(data.get("date_source", "syndication" if category == "syndication" else "label")),
+        date_source=str(
+            data.get("date_source", "syndication" if category == "syndication" else "label")
+        ),
         aliases=tuple(_string_list(data, "aliases", where)),
         preview=bool(data.get("preview", False)),
         examples_remove=tuple(examples_remove),
@@ -188,6 +227,13 @@ def _compile_rule(data: dict[str, Any], file: str) -> Rule:
         source_file=file,
         pattern_text=pattern,
     )
+
+
+def _matches_empty(matcher: Any) -> bool:
+    try:
+        return matcher.search("", timeout=MATCH_TIMEOUT) is not None
+    except TimeoutError:
+        return False
 
 
 def _string_list(data: dict[str, Any], key: str, where: str) -> list[str]:
@@ -202,11 +248,25 @@ def parse_rule_file(text: str, file: str) -> list[Rule]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleFileError(f"{file}: ?: TOML syntax error: {exc}") from exc
+        rule_id = _rule_id_before_error(text, str(exc))
+        raise RuleFileError(f"{file}: {rule_id}: TOML syntax error: {exc}") from exc
     entries = data.get("rule", [])
     if not isinstance(entries, list):
         raise RuleFileError(f"{file}: ?: expected [[rule]] tables")
-    return [_compile_rule(entry, file) for entry in entries]
+    return [_compile_rule(entry, file, n) for n, entry in enumerate(entries, 1)]
+
+
+def _rule_id_before_error(text: str, message: str) -> str:
+    """The id of the rule a TOML syntax error is in: the last `id = ...` above the error line."""
+    found = _TOML_LINE.search(message)
+    lines = text.splitlines()[: int(found.group(1)) if found else 0]
+    for line in reversed(lines):
+        match = _TOML_ID.match(line)
+        if match:
+            return match.group(1)
+        if line.strip() == "[[rule]]":
+            break
+    return "?"
 
 
 def build_ruleset(sources: Iterable[tuple[str, str]]) -> Ruleset:
@@ -241,6 +301,8 @@ def directory_sources(directory: str | Path) -> list[tuple[str, str]]:
         files = [path]
     elif path.is_dir():
         files = sorted(path.glob("*.toml"))
+        if not files:
+            raise RuleFileError(f"{directory}: ?: no *.toml rule files in this directory")
     else:
         raise RuleFileError(f"{directory}: ?: no such rule file or directory")
     out = []

@@ -1,6 +1,9 @@
 """WARC files, read with warcio: each `response` (or `resource`) record is one document.
 
-A WARC cut off half-way gives the records that were complete, then one failure naming the rest.
+A WARC cut off half-way gives the records that were complete, the readable part of the record
+that was cut (marked as such), then one failure naming where the file stopped. warcio itself
+stops silently at a truncated record, so the cut is detected from the record's Content-Length:
+bytes promised but never delivered.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
     from warcio.exceptions import ArchiveLoadFailed
 
     index = 0
+    counted = _Counting(stream)
     try:
-        for record in ArchiveIterator(stream):
+        archive = ArchiveIterator(counted)
+        for record in archive:
             if record.rec_type not in ("response", "resource"):
                 continue
             index += 1
             uri = record.rec_headers.get_header("WARC-Target-URI") or f"{name}#{index}"
+            where = f"{name}: {uri}"
             date = record.rec_headers.get_header("WARC-Date")
             content_type = ""
             if record.http_headers is not None:
@@ -31,9 +37,61 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
                     continue
             body = record.content_stream().read(max_bytes + 1)
             if len(body) > max_bytes:
-                yield InputFailure(uri, "record larger than the size limit")
+                yield InputFailure(where, "record over the size limit (--max-size)")
                 continue
+            missing = _missing_bytes(record)
             kind = "html" if "html" in content_type.lower() else "auto"
-            yield RawInput(uri, body, uri, url=uri, fetched_at=date, kind=kind)
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
-        yield InputFailure(name, f"WARC read stopped after {index} record(s): {exc}")
+            if body.strip():
+                yield RawInput(uri, body, uri, url=uri, fetched_at=date, kind=kind, where=where)
+            if missing:
+                yield InputFailure(
+                    where,
+                    f"WARC cut off inside record {index}: {missing} bytes missing "
+                    f"({len(body)} bytes of it were read); nothing after it could be read",
+                )
+                return
+        while counted.read(65536):  # warcio stops quietly at a cut record header
+            pass
+        leftover = counted.total - int(getattr(archive, "offset", 0))
+        if leftover > 16:
+            yield InputFailure(
+                name,
+                f"WARC cut off after record {index}: {leftover} bytes of an incomplete record "
+                "could not be read",
+            )
+    except ArchiveLoadFailed as exc:
+        yield InputFailure(name, f"WARC read stopped after {index} record(s): {exc}", exc)
+    except Exception as exc:  # noqa: BLE001 - warcio fails on cut headers with any error type
+        reason = f"{type(exc).__name__}: {exc}"
+        yield InputFailure(
+            name, f"WARC read stopped after {index} record(s): bad record ({reason})", exc
+        )
+
+
+def _missing_bytes(record: object) -> int:
+    """Bytes the record's Content-Length promised that the stream did not deliver."""
+    raw = getattr(record, "raw_stream", None)
+    limit = getattr(raw, "limit", None)
+    if not isinstance(limit, int) or limit <= 0:
+        return 0
+    # Read what is left of the record: a complete record has nothing left once drained.
+    while raw is not None and raw.read(65536):
+        pass
+    return int(getattr(raw, "limit", 0))
+
+
+class _Counting:
+    """Counts the bytes warcio reads, to notice data left over after its last record."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream, self.total = stream, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.total += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._stream.readline(size)
+        self.total += len(data)
+        return data

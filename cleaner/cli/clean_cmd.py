@@ -6,9 +6,17 @@ import sys
 
 import click
 
-from cleaner.cli.common import build_ruleset, input_options, report, rule_options, run_batch
+from cleaner.cli.common import (
+    build_ruleset,
+    input_options,
+    report,
+    rule_options,
+    rule_warnings,
+    run_batch,
+    warn,
+)
 from cleaner.cli.output import Writer
-from cleaner.inputs import InputFailure, read_inputs
+from cleaner.inputs import InputFailure, InputNotice, read_inputs
 
 
 @click.command()
@@ -22,7 +30,9 @@ from cleaner.inputs import InputFailure, read_inputs
     help="text: the clean text (documents separated by a form-feed line); "
     "jsonl: one JSON object per document; json: an object, or an array of several.",
 )
-@click.option("--explain", is_flag=True, help="Show every input line: '+' kept, '-' removed + rule id.")
+@click.option(
+    "--explain", is_flag=True, help="Show every input line: '+' kept, '-' removed + rule id."
+)
 @input_options
 @rule_options
 def clean(
@@ -54,7 +64,7 @@ def clean(
     Exit status: 0 all good; 1 some inputs failed (named on standard error, the
     others still written); 2 bad usage or unreadable rules.
     """
-    ruleset = build_ruleset(rule_dirs, no_default_rules)
+    ruleset = build_ruleset(rule_dirs, no_default_rules, debug)
     items = read_inputs(
         paths,
         kind=input_kind,
@@ -65,25 +75,34 @@ def clean(
     )
     writer = Writer(sys.stdout, fmt, explain)
     failed = 0
-    results = run_batch(
-        items,
-        ruleset=ruleset,
-        rule_dirs=rule_dirs,
-        no_default_rules=no_default_rules,
-        input_kind=input_kind,
-        jobs=jobs,
-        debug=debug,
-    )
-    try:
-        for result in results:
-            if isinstance(result, InputFailure):
-                failed += 1
-                report(result.source, result.reason)
-            else:
-                writer.write(result)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
+    with rule_warnings():
+        results = run_batch(
+            items,
+            ruleset=ruleset,
+            rule_dirs=rule_dirs,
+            no_default_rules=no_default_rules,
+            input_kind=input_kind,
+            jobs=jobs,
+            debug=debug,
+        )
+        try:
+            for result in results:
+                if isinstance(result, InputFailure):
+                    failed += 1
+                    report(result.source, result.reason)
+                elif isinstance(result, InputNotice):
+                    warn(result.source, result.reason)
+                else:
+                    writer.write(result)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+        except Exception as exc:  # noqa: BLE001 - one line, not a traceback, unless --debug
+            if debug:
+                raise
+            writer.close()
+            report("error", f"internal error ({type(exc).__name__}: {exc}); rerun with --debug")
+            sys.exit(1)
     writer.close()
     if failed:
         sys.exit(1)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -10,9 +12,11 @@ import click
 
 from cleaner.document import Document
 from cleaner.errors import CleanerError, RuleFileError
-from cleaner.inputs import InputFailure, RawInput
+from cleaner.inputs import InputFailure, InputNotice, RawInput
 from cleaner.pipeline import CleanOptions, clean
-from cleaner.ruleset import Ruleset, load_ruleset
+from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
+
+Result = Document | InputFailure | InputNotice
 
 
 def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,25 +52,39 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 "--fetched-at", help="When a single document on standard input was fetched (ISO)."
             ),
             click.option(
-                "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+                "--jobs",
+                type=click.IntRange(1, 64),
+                default=1,
+                show_default=True,
                 help="Worker processes for batches.",
             ),
             click.option(
-                "--max-size", type=click.IntRange(1, 4096), default=20, show_default=True,
-                metavar="MB", help="Largest input document accepted.",
+                "--max-size",
+                type=click.IntRange(1, 4096),
+                default=20,
+                show_default=True,
+                metavar="MB",
+                help="Largest input document accepted.",
             ),
-            click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors."),
+            click.option(
+                "--debug", is_flag=True, help="Show tracebacks instead of one-line errors."
+            ),
         ]
     ):
         func = decorator(func)
     return func
 
 
-def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool) -> Ruleset:
-    """The ruleset for this run; a malformed rule file is a usage error (exit 2)."""
+def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool = False) -> Ruleset:
+    """The ruleset for this run; a malformed rule file is a usage error (exit 2).
+
+    Called before any input is read, so a typo in a rule never costs a half-processed batch.
+    """
     try:
         return load_ruleset(rule_dirs, defaults=not no_default_rules)
     except RuleFileError as exc:
+        if debug:
+            raise
         fail_usage(str(exc))
         raise  # unreachable
 
@@ -77,7 +95,35 @@ def fail_usage(message: str) -> None:
 
 
 def report(source: str, reason: str) -> None:
+    """One line per failed input, always naming it."""
     click.echo(f"cleaner: {source}: {reason}", err=True)
+
+
+def warn(source: str, reason: str) -> None:
+    click.echo(f"cleaner: warning: {source}: {reason}", err=True)
+
+
+@contextlib.contextmanager
+def rule_warnings() -> Iterator[None]:
+    """Print each rule's timeout warning once, as one `cleaner: warning:` line.
+
+    `clean()` stays pure: the rule engine only raises a Python warning; this is the CLI's way of
+    showing it. Worker processes (--jobs) inherit it, so each may print a rule once.
+    """
+    shown: set[str] = set()
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(message, RuleTimeoutWarning):
+            if message.rule_id not in shown:
+                shown.add(message.rule_id)
+                click.echo(f"cleaner: warning: {message}", err=True)
+        else:
+            click.echo(f"cleaner: warning: {message}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RuleTimeoutWarning)
+        warnings.showwarning = show
+        yield
 
 
 # --- cleaning a batch, in this process or in workers ---------------------------------------
@@ -91,13 +137,19 @@ def _init_worker(rule_dirs: tuple[str, ...], no_default_rules: bool, kind: str) 
     _WORKER_OPTIONS = CleanOptions(ruleset=ruleset, input_kind=kind)
 
 
-def clean_one(item: RawInput, options: CleanOptions | None = None) -> Document | InputFailure:
-    """Clean one input; a library error becomes an InputFailure naming the input."""
+def clean_one(
+    item: RawInput, options: CleanOptions | None = None, *, debug: bool = False
+) -> Document | InputFailure:
+    """Clean one input; any error becomes an InputFailure naming the input (with --debug, raises).
+
+    An unexpected exception is a bug, but one bad page must not stop a batch of thousands: it
+    is reported on one line with its type, and `--debug` shows the traceback.
+    """
     options = options or _WORKER_OPTIONS or CleanOptions()
     if item.kind != "auto" and item.kind != options.input_kind:
         options = CleanOptions(ruleset=options.ruleset, input_kind=item.kind)
     try:
-        return clean(
+        doc = clean(
             item.data,
             url=item.url,
             source=item.source,
@@ -107,19 +159,35 @@ def clean_one(item: RawInput, options: CleanOptions | None = None) -> Document |
             options=options,
         )
     except CleanerError as exc:
-        return InputFailure(item.source, str(exc))
-    except RecursionError:
-        return InputFailure(item.source, "document too deeply nested to parse")
+        if debug:
+            raise
+        return InputFailure(item.label, str(exc), exc)
+    except RecursionError as exc:
+        if debug:
+            raise
+        return InputFailure(item.label, "document too deeply nested to parse", exc)
+    except Exception as exc:  # noqa: BLE001 - the batch goes on; --debug shows the traceback
+        if debug:
+            raise
+        reason = f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for details"
+        return InputFailure(item.label, reason, exc)
+    if not any(doc.lines):
+        what = "no text found in the HTML" if doc.content_type == "text/html" else "empty input"
+        return InputFailure(item.label, f"nothing to clean: {what}")
+    return doc
 
 
-def _clean_in_worker(item: RawInput | InputFailure) -> Document | InputFailure:
-    if isinstance(item, InputFailure):
+def _clean_in_worker(item: RawInput | InputFailure | InputNotice) -> Result:
+    if isinstance(item, InputFailure | InputNotice):
         return item
-    return clean_one(item)
+    result = clean_one(item)
+    if isinstance(result, InputFailure):
+        result.error = None  # an arbitrary exception may not pickle back to the parent
+    return result
 
 
 def run_batch(
-    items: Iterable[RawInput | InputFailure],
+    items: Iterable[RawInput | InputFailure | InputNotice],
     *,
     ruleset: Ruleset,
     rule_dirs: tuple[str, ...],
@@ -127,23 +195,21 @@ def run_batch(
     input_kind: str,
     jobs: int,
     debug: bool = False,
-) -> Iterator[Document | InputFailure]:
-    """Clean every item in input order, with `jobs` worker processes when asked."""
+) -> Iterator[Result]:
+    """Clean every item in input order, one result per item, with `jobs` workers when asked.
+
+    With `debug`, the first error is raised with its traceback instead of being reported.
+    """
     kind = input_kind if input_kind in ("text", "html") else "auto"
-    if jobs <= 1:
+    if jobs <= 1 or debug:
         options = CleanOptions(ruleset=ruleset, input_kind=kind)
         for item in items:
-            if isinstance(item, InputFailure):
+            if isinstance(item, InputFailure) and debug and item.error is not None:
+                raise item.error
+            if isinstance(item, InputFailure | InputNotice):
                 yield item
-            elif debug:
-                yield clean(
-                    item.data, url=item.url, source=item.source, doc_id=item.doc_id,
-                    fetched_at=item.fetched_at, extra=item.extra,
-                    options=CleanOptions(ruleset=ruleset, input_kind=item.kind
-                                         if item.kind != "auto" else kind),
-                )
             else:
-                yield clean_one(item, options)
+                yield clean_one(item, options, debug=debug)
         return
     import multiprocessing
 
