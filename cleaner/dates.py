@@ -51,6 +51,8 @@ _NOISE = [
 ]
 DMY_LANGUAGES = {"ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
 SUPPORTED = {"en", "ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
+# English-speaking regions that write day/month/year: `language="en-GB"` reads 03/12 as 3 December.
+DMY_REGIONS = {"GB", "UK", "IE", "AU", "NZ", "IN", "ZA", "SG", "NG", "KE", "PK"}
 MAX_CANDIDATE = 80  # a longer string is prose, not a date
 
 
@@ -92,7 +94,10 @@ def _order(language: str, text: str) -> str:
 def parse_date(
     text: str, language: str | None = None, *, fetched_at: str | None = None
 ) -> str | None:
-    """ISO date (or date-time when a time is stated, with offset when a zone is) or None."""
+    """ISO date (or date-time when a time is stated, with offset when a zone is) or None.
+
+    `language` is an ISO 639-1 code, optionally with a region (`en-GB`) that sets day/month order.
+    """
     return _parse_cached(text, language, fetched_at)
 
 
@@ -110,7 +115,8 @@ def _parse_cached(text: str, language: str | None, fetched_at: str | None) -> st
     relative = bool(_RELATIVE.search(text))
     if relative and not fetched_at:
         return None
-    lang = language if language in SUPPORTED else "en"
+    base_lang, _, region = (language or "").partition("-")
+    lang = base_lang.lower() if base_lang.lower() in SUPPORTED else "en"
     text = _FRENCH_TIME.sub(r"\1:\2", text)
     for pattern, replacement in _NOISE:
         text = pattern.sub(replacement, text)
@@ -118,7 +124,8 @@ def _parse_cached(text: str, language: str | None, fetched_at: str | None) -> st
     aware = has_time and bool(_ZONE.search(text)) and not relative
     base = fetched_at[:19] if relative and fetched_at else None
     try:
-        result = _parser(lang, _order(lang, text), base, aware).get_date_data(text)
+        order = "DMY" if region.upper() in DMY_REGIONS else _order(lang, text)
+        result = _parser(lang, order, base, aware).get_date_data(text)
     except (ValueError, OverflowError, TypeError):
         return None
     if result is None or result.date_obj is None:

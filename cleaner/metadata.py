@@ -38,6 +38,7 @@ class Metadata:
     author: str | None = None
     copyright_year: int | None = None  # for the consistency check, not output
     dateline: tuple[int, int] | None = None  # (month, day) of the lead's dateline
+    published_text: str | None = None  # the string `published` was parsed from
 
 
 def normalise_name(value: str | None) -> str | None:
@@ -105,26 +106,38 @@ def collect(
     """
     meta = Metadata(copyright_year=copyright_year(matches))
     after_lists = False
-    for _unit, found in matches:
+    updated: tuple[str, str, str] | None = None  # an "Updated" date: only when nothing else
+    for unit, found in matches:
         captures = found.captures
         for name in ("publisher", "category", "author"):
             if captures.get(name) and getattr(meta, name) is None:
                 setattr(meta, name, normalise_name(captures[name]))
         if captures.get("page_date") and meta.page_date is None:
             meta.page_date = parse_date(captures["page_date"], language, fetched_at=fetched_at)
-        if captures.get("published") and meta.published is None and not after_lists:
-            value = parse_date(captures["published"], language, fetched_at=fetched_at)
+        raw = captures.get("published")
+        if raw and meta.published is None and not after_lists:
+            value = parse_date(raw, language, fetched_at=fetched_at)
             if value and plausible(value, fetched_at, meta.copyright_year):
-                meta.published = value
-                meta.published_source = found.rule.date_source
+                if _UPDATED.match(unit.text):
+                    updated = updated or (value, found.rule.date_source, raw)
+                else:
+                    meta.published, meta.published_source = value, found.rule.date_source
+                    meta.published_text = raw
         if found.rule.remove in ("section", "rest") and found.rule.category in _LIST_CATEGORIES:
             after_lists = True
+    if meta.published is None and updated is not None:
+        meta.published, meta.published_source, meta.published_text = updated
     if units is not None:
         apply_dateline(meta, units, language, fetched_at)
     return meta
 
 
 _LIST_CATEGORIES = frozenset({"related-lists", "comments"})
+_UPDATED = re.compile(
+    r"^\W*(?:(?:last\s+)?updated|обновлено|изменено|(?:zuletzt\s+)?aktualisiert|stand\b"
+    r"|mis\s+à\s+jour|actualisé|actualizado|última\s+actualización)",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
@@ -236,6 +249,14 @@ def merge_html(
         meta.page_date = widgets[0]
     if meta.copyright_year is None:
         meta.copyright_year = html_copyright_year(raw_html)
+    locale = html_locale(raw_html)
+    if locale and meta.published_text and _SLASHED.search(meta.published_text):
+        # 03/12/2023 on an en-GB page is 3 December: re-read the label with the page's locale.
+        value = parse_date(meta.published_text, locale, fetched_at=fetched_at)
+        if value is None or not plausible(value, fetched_at, meta.copyright_year):
+            meta.published = meta.published_source = None
+        else:
+            meta.published = value
     if meta.published is None:
         value = html_meta_date(raw_html)
         if value is None and html.date:
@@ -286,3 +307,15 @@ def html_copyright_year(raw_html: str) -> int | None:
     """The latest year of a text node that is a copyright notice (`Copyright 2021 Courier`)."""
     years = [int(y) for y in _HTML_COPYRIGHT.findall(raw_html)]
     return max(years) if years else None
+
+
+_HTML_LANG = re.compile(
+    r"<html\b[^>]*\blang\s*=\s*[\"']?([a-zA-Z]{2}-[a-zA-Z]{2})\b", re.IGNORECASE
+)
+_SLASHED = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+
+
+def html_locale(raw_html: str) -> str | None:
+    """The page's `<html lang="en-GB">` when it names a region: it decides 03/12 vs 12/03."""
+    found = _HTML_LANG.search(raw_html[:5000])
+    return found.group(1) if found else None

@@ -130,6 +130,8 @@ def test_numeric_order_follows_the_language() -> None:
     assert parse_date("03.04.2024", "ru") == "2024-04-03"
     assert parse_date("03/04/2024", "en") == "2024-03-04"
     assert parse_date("03/04/2024", "es") == "2024-04-03"
+    assert parse_date("03/04/2024", "en-GB") == "2024-04-03"
+    assert parse_date("03/04/2024", "en-US") == "2024-03-04"
 
 
 DATELINES: list[tuple[str, tuple[int, int] | None]] = [

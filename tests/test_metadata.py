@@ -146,6 +146,25 @@ def test_html_widget_date_is_page_date() -> None:
     assert got["page_date"] == "2024-07-03"
 
 
+@pytest.mark.parametrize(("lang", "expected"), [("en-GB", "2023-12-03"), ("en-US", "2023-03-12")])
+def test_html_locale_decides_slashed_label_dates(lang: str, expected: str) -> None:
+    page = html_page("<title>Council</title>", "").replace("<html>", f'<html lang="{lang}">')
+    page = page.replace(
+        "<h1>Council passes budget</h1>",
+        "<h1>Council passes budget</h1><p>Published: 03/12/2023</p>",
+    )
+    assert meta(page)["published"] == expected
+
+
+def test_updated_label_yields_to_published_label() -> None:
+    head = "Council passes budget\nUpdated: 14 March 2023\nPublished: 12 March 2023"
+    assert meta(f"{head}\n\n{BODY_EN}")["published"] == "2023-03-12"
+    assert (
+        meta(f"Council passes budget\nUpdated: 14 March 2023\n\n{BODY_EN}")["published"]
+        == "2023-03-14"
+    )
+
+
 @pytest.mark.parametrize(
     ("head", "expected"),
     [
