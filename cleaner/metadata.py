@@ -86,11 +86,16 @@ def _title_key(text: str) -> str:
 
 
 def normalise_title(text: str | None) -> str | None:
-    """A headline without ®/™ and a dangling separator; its own ?, ! and quotes stay."""
+    """A headline without ®/™, a dangling separator or a full stop; its ?, ! and … stay."""
     if text is None:
         return None
     text = re.sub(r"[\s|/\\—–:;,-]+$", "", _MARKS.sub("", text).strip())
+    if text.endswith(".") and not _KEEP_STOP.search(text):
+        text = text[:-1]
     return text.strip() or None
+
+
+_KEEP_STOP = re.compile(r"(?:\.\.|\b\w\.\w\.|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St|etc|usw|bzw|г|гг)\.)$")
 
 
 def collect(

@@ -232,6 +232,9 @@ def test_normalise_name(raw: str | None, expected: str | None) -> None:
         ("Is this the end?", "Is this the end?"),
         ("Breaking: council votes |", "Breaking: council votes"),
         ("“Quoted” headline", "“Quoted” headline"),
+        ("Council passes budget.", "Council passes budget"),
+        ("Troops leave the U.S.", "Troops leave the U.S."),
+        ("Wait for it...", "Wait for it..."),
     ],
 )
 def test_normalise_title(raw: str, expected: str) -> None:
