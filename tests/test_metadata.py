@@ -239,3 +239,13 @@ def test_normalise_name(raw: str | None, expected: str | None) -> None:
 )
 def test_normalise_title(raw: str, expected: str) -> None:
     assert normalise_title(raw) == expected
+
+
+def test_today_widget_and_label_with_author() -> None:
+    widget = "Today is Wednesday, July 3, 2024"
+    head = f"{widget}\nCouncil passes budget\nPosted on March 12, 2023 by Jane Doe"
+    got = meta(f"{head}\n\n{BODY_EN}")
+    assert got["page_date"] == "2024-07-03"
+    assert got["published"] == "2023-03-12"
+    assert got["author"] == "Jane Doe"
+    assert got["title"] == "Council passes budget"
