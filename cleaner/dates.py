@@ -53,6 +53,7 @@ DMY_LANGUAGES = {"ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
 SUPPORTED = {"en", "ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
 # English-speaking regions that write day/month/year: `language="en-GB"` reads 03/12 as 3 December.
 DMY_REGIONS = {"GB", "UK", "IE", "AU", "NZ", "IN", "ZA", "SG", "NG", "KE", "PK"}
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 MAX_CANDIDATE = 80  # a longer string is prose, not a date
 
 
@@ -117,6 +118,8 @@ def _parse_cached(text: str, language: str | None, fetched_at: str | None) -> st
         return None
     base_lang, _, region = (language or "").partition("-")
     lang = base_lang.lower() if base_lang.lower() in SUPPORTED else "en"
+    if lang not in ("ru", "uk") and _CYRILLIC.search(text):
+        lang = "ru"  # a Russian widget on a page whose language is unknown or Latin-script
     text = _FRENCH_TIME.sub(r"\1:\2", text)
     for pattern, replacement in _NOISE:
         text = pattern.sub(replacement, text)

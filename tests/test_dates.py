@@ -134,6 +134,11 @@ def test_numeric_order_follows_the_language() -> None:
     assert parse_date("03/04/2024", "en-US") == "2024-03-04"
 
 
+def test_cyrillic_date_without_a_russian_page_language() -> None:
+    assert parse_date("10 апреля 2024", None) == "2024-04-10"
+    assert parse_date("10 апреля 2024", "en") == "2024-04-10"
+
+
 DATELINES: list[tuple[str, tuple[int, int] | None]] = [
     ("BAKU, Azerbaijan, January 3. During the Security Council meeting ...", (1, 3)),
     ("MOSCOW, March 12 (Reuters) - Russia said on Monday ...", (3, 12)),
