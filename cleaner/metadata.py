@@ -55,6 +55,14 @@ def normalise_name(value: str | None) -> str | None:
     return value or None
 
 
+_BY = re.compile(r"^\s*(?:by|written by|von|par|por|автор|текст)\s*:?\s+", re.IGNORECASE)
+
+
+def normalise_author(value: str | None) -> str | None:
+    """An author as a name: meta tags often say `By Jane Doe`."""
+    return normalise_name(_BY.sub("", value)) if value else None
+
+
 def pick_title(units: Sequence[Unit]) -> Unit | None:
     """The first kept unit, when it is short, not prose, and the body follows it."""
     kept = [u for u in units if u.kept]
@@ -273,7 +281,7 @@ def merge_html(
         if value and plausible(value, fetched_at, meta.copyright_year):
             meta.published, meta.published_source = value, "html-meta"
     meta.publisher = publisher
-    meta.author = meta.author or normalise_name(getattr(html, "author", None))
+    meta.author = meta.author or normalise_author(getattr(html, "author", None))
     meta.category = meta.category or normalise_name(getattr(html, "category", None))
 
 

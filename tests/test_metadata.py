@@ -13,6 +13,7 @@ from cleaner.metadata import (
     html_copyright_year,
     html_meta_date,
     html_title,
+    normalise_author,
     normalise_name,
     normalise_title,
     widget_dates,
@@ -249,3 +250,15 @@ def test_today_widget_and_label_with_author() -> None:
     assert got["published"] == "2023-03-12"
     assert got["author"] == "Jane Doe"
     assert got["title"] == "Council passes budget"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("By Jane Doe", "Jane Doe"),
+        ("Автор: Иван Петров", "Иван Петров"),
+        ("Byron Smith", "Byron Smith"),
+    ],
+)
+def test_normalise_author(raw: str, expected: str) -> None:
+    assert normalise_author(raw) == expected
