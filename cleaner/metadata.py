@@ -39,6 +39,7 @@ class Metadata:
     copyright_year: int | None = None  # for the consistency check, not output
     dateline: tuple[int, int] | None = None  # (month, day) of the lead's dateline
     published_text: str | None = None  # the string `published` was parsed from
+    published_is_update: bool = False  # only an "Updated"/"Stand" label was found
 
 
 def normalise_name(value: str | None) -> str | None:
@@ -140,6 +141,7 @@ def collect(
             after_lists = True
     if meta.published is None and updated is not None:
         meta.published, meta.published_source, meta.published_text = updated
+        meta.published_is_update = True  # an HTML head's publication date replaces it
     if units is not None:
         apply_dateline(meta, units, language, fetched_at)
     return meta
@@ -270,9 +272,9 @@ def merge_html(
             meta.published = meta.published_source = None
         else:
             meta.published = value
-    if meta.published is None:
+    if meta.published is None or meta.published_is_update:
         value = html_meta_date(raw_html)
-        if value is None and html.date:
+        if value is None and meta.published is None and html.date:  # htmldate's own guess
             value = parse_date(html.date, language)
             if value and year_only(value, raw_html):
                 value = None  # a year is not a day; the lead's dateline has no year either
@@ -280,6 +282,7 @@ def merge_html(
                 value = None  # htmldate's guess is the viewing-day widget, not the article's
         if value and plausible(value, fetched_at, meta.copyright_year):
             meta.published, meta.published_source = value, "html-meta"
+            meta.published_is_update = False
     meta.publisher = publisher
     meta.author = meta.author or normalise_author(getattr(html, "author", None))
     meta.category = meta.category or normalise_name(getattr(html, "category", None))

@@ -262,3 +262,12 @@ def test_today_widget_and_label_with_author() -> None:
 )
 def test_normalise_author(raw: str, expected: str) -> None:
     assert normalise_author(raw) == expected
+
+
+def test_html_head_date_replaces_an_updated_label() -> None:
+    head = '<meta property="article:published_time" content="2023-03-10T08:00:00Z">'
+    page = html_page(head, "").replace(
+        "<h1>Council passes budget</h1>",
+        "<h1>Council passes budget</h1><p>Updated: 14 March 2023</p>",
+    )
+    assert meta(page)["published"] == "2023-03-10T08:00:00+00:00"
