@@ -116,9 +116,9 @@ def _create(path: Path) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
         migrate(sqlite_utils.Database(conn))
         conn.close()
-        if path.exists():  # an empty file left by someone: take its place
+        if path.exists() and path.stat().st_size == 0:  # an empty file: take its place
             os.replace(tmp, path)
-        else:
+        else:  # never replace a file another process may already be writing
             with contextlib.suppress(FileExistsError):  # another process was first: use theirs
                 os.link(tmp, path)
     except OSError as exc:
