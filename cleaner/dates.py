@@ -54,6 +54,7 @@ SUPPORTED = {"en", "ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
 # English-speaking regions that write day/month/year: `language="en-GB"` reads 03/12 as 3 December.
 DMY_REGIONS = {"GB", "UK", "IE", "AU", "NZ", "IN", "ZA", "SG", "NG", "KE", "PK"}
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_HAS_YEAR = re.compile(r"(?<!\d)(?:\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2})(?!\d)")
 MAX_CANDIDATE = 80  # a longer string is prose, not a date
 
 
@@ -116,6 +117,8 @@ def _parse_cached(text: str, language: str | None, fetched_at: str | None) -> st
     relative = bool(_RELATIVE.search(text))
     if relative and not fetched_at:
         return None
+    if not relative and not _HAS_YEAR.search(text):
+        return None  # "1 Min", "7 days": dateparser would count them back from the wall clock
     base_lang, _, region = (language or "").partition("-")
     lang = base_lang.lower() if base_lang.lower() in SUPPORTED else "en"
     if lang not in ("ru", "uk") and _CYRILLIC.search(text):

@@ -18,6 +18,10 @@ from cleaner.lines import Unit
 BUILTIN_RULES: dict[str, tuple[str, str]] = {
     "meta.title": ("title", "The headline: a short first line before the body (kept in `title`)"),
     "meta.repeated-title": ("title", "A line that repeats the headline"),
+    "meta.byline-date": (
+        "social",
+        "A bare date between the headline and the lead: the publication date (kept in `published`)",
+    ),
 }
 
 _TRAILING = re.compile(r"[\s.,;:|/\\—–-]+$")
@@ -39,7 +43,6 @@ class Metadata:
     copyright_year: int | None = None  # for the consistency check, not output
     dateline: tuple[int, int] | None = None  # (month, day) of the lead's dateline
     published_text: str | None = None  # the string `published` was parsed from
-    published_is_update: bool = False  # only an "Updated"/"Stand" label was found
 
 
 def normalise_name(value: str | None) -> str | None:
@@ -120,7 +123,6 @@ def collect(
     """
     meta = Metadata(copyright_year=copyright_year(matches))
     after_lists = False
-    updated: tuple[str, str, str] | None = None  # an "Updated" date: only when nothing else
     for unit, found in matches:
         captures = found.captures
         for name in ("publisher", "category", "author"):
@@ -129,19 +131,15 @@ def collect(
         if captures.get("page_date") and meta.page_date is None:
             meta.page_date = parse_date(captures["page_date"], language, fetched_at=fetched_at)
         raw = captures.get("published")
-        if raw and meta.published is None and not after_lists:
+        # An "Updated"/"Stand" date is not the publication date (on the trafilatura dev pages
+        # that state only one, it never was), so it is not even parsed.
+        if raw and meta.published is None and not after_lists and not _UPDATED.match(unit.text):
             value = parse_date(raw, language, fetched_at=fetched_at)
             if value and plausible(value, fetched_at, meta.copyright_year):
-                if _UPDATED.match(unit.text):
-                    updated = updated or (value, found.rule.date_source, raw)
-                else:
-                    meta.published, meta.published_source = value, found.rule.date_source
-                    meta.published_text = raw
+                meta.published, meta.published_source = value, found.rule.date_source
+                meta.published_text = raw
         if found.rule.remove in ("section", "rest") and found.rule.category in _LIST_CATEGORIES:
             after_lists = True
-    if meta.published is None and updated is not None:
-        meta.published, meta.published_source, meta.published_text = updated
-        meta.published_is_update = True  # an HTML head's publication date replaces it
     if units is not None:
         apply_dateline(meta, units, language, fetched_at)
     return meta
@@ -193,6 +191,41 @@ def apply_dateline(
             if plausible(value, fetched_at, meta.copyright_year):
                 meta.published, meta.published_source = value, "dateline"
             return
+
+
+BYLINE_WINDOW = 3  # units after the headline in which a bare date is its byline date
+
+
+def byline_date(
+    meta: Metadata, units: Sequence[Unit], language: str | None, fetched_at: str | None
+) -> None:
+    """A date standing alone just under the headline, before the lead, is the byline's date.
+
+    A viewing-day widget sits above the headline (and is a rule's `page_date`); a date under it
+    and above the first paragraph is how blogs and news sites show when the story was published.
+    """
+    titles = [u.index for u in units if u.removed_by == "meta.title"]
+    if not titles:
+        return
+    title = titles[-1]  # the generic pass's anchor, when it found the headline repeated
+    for unit in units[title + 1 : title + 1 + BYLINE_WINDOW]:
+        if is_body_like(unit):
+            return
+        if unit.removed_by is not None and not unit.removed_by.startswith("generic."):
+            continue
+        if unit.words > 8 or len(unit.text) > 60 or not any(ch.isdigit() for ch in unit.text):
+            continue
+        value = parse_date(unit.text, language, fetched_at=fetched_at)
+        if value is None or not plausible(value, fetched_at, meta.copyright_year):
+            continue
+        if value[:10] == meta.page_date:
+            return  # the widget's date repeated: no telling
+        unit.removed_by = "meta.byline-date"
+        month_day = (int(value[5:7]), int(value[8:10]))
+        disagrees = meta.dateline is not None and meta.dateline != month_day
+        if meta.published is None and not disagrees:
+            meta.published, meta.published_source = value, "byline"
+        return
 
 
 def plausible(value: str, fetched_at: str | None, copyright: int | None = None) -> bool:
@@ -272,9 +305,9 @@ def merge_html(
             meta.published = meta.published_source = None
         else:
             meta.published = value
-    if meta.published is None or meta.published_is_update:
+    if meta.published is None:
         value = html_meta_date(raw_html)
-        if value is None and meta.published is None and html.date:  # htmldate's own guess
+        if value is None and html.date:  # htmldate's own guess
             value = parse_date(html.date, language)
             if value and year_only(value, raw_html):
                 value = None  # a year is not a day; the lead's dateline has no year either
@@ -282,7 +315,6 @@ def merge_html(
                 value = None  # htmldate's guess is the viewing-day widget, not the article's
         if value and plausible(value, fetched_at, meta.copyright_year):
             meta.published, meta.published_source = value, "html-meta"
-            meta.published_is_update = False
     meta.publisher = publisher
     meta.author = meta.author or normalise_author(getattr(html, "author", None))
     meta.category = meta.category or normalise_name(getattr(html, "category", None))

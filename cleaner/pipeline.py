@@ -21,6 +21,7 @@ from cleaner.lines import Unit, make_units
 from cleaner.metadata import (
     BUILTIN_RULES,
     Metadata,
+    byline_date,
     collect,
     merge_html,
     normalise_title,
@@ -87,6 +88,7 @@ def clean(
     if html_meta is not None:
         _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
         title = title or meta.title
+    byline_date(meta, units, hint, fetched_at)
     body = "\n\n".join(u.text for u in units if u.kept)
     language, probability = detect_language(body)
     removed = _accounting(units, ruleset)

@@ -157,13 +157,11 @@ def test_html_locale_decides_slashed_label_dates(lang: str, expected: str) -> No
     assert meta(page)["published"] == expected
 
 
-def test_updated_label_yields_to_published_label() -> None:
+def test_updated_label_is_not_published() -> None:
     head = "Council passes budget\nUpdated: 14 March 2023\nPublished: 12 March 2023"
     assert meta(f"{head}\n\n{BODY_EN}")["published"] == "2023-03-12"
-    assert (
-        meta(f"Council passes budget\nUpdated: 14 March 2023\n\n{BODY_EN}")["published"]
-        == "2023-03-14"
-    )
+    only_update = f"Council passes budget\nStand: 14.03.2023, 09:15 Uhr\n\n{BODY_EN}"
+    assert meta(only_update)["published"] is None
 
 
 @pytest.mark.parametrize(
@@ -271,3 +269,28 @@ def test_html_head_date_replaces_an_updated_label() -> None:
         "<h1>Council passes budget</h1><p>Updated: 14 March 2023</p>",
     )
     assert meta(page)["published"] == "2023-03-10T08:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected", "source"),
+    [
+        ("Council passes budget\n27.01.2022", "2022-01-27", "byline"),
+        ("Council passes budget\nBy Julia Esdar 6. November 2023", "2023-11-06", "byline"),
+        (
+            "Council passes budget\nGeschrieben von Cooper am 25.08.2015 22:30",
+            "2015-08-25T22:30",
+            "byline",
+        ),
+        ("Council passes budget\n1 Min", None, None),  # a reading time, not a date
+        ("Thursday, March 28, 2024\nCouncil passes budget", None, None),  # widget above the title
+    ],
+)
+def test_byline_dates(head: str, expected: str | None, source: str | None) -> None:
+    got = meta(f"{head}\n\n{BODY_EN}")
+    assert (got["published"], got["published_source"]) == (expected, source)
+
+
+def test_byline_date_leaves_the_text() -> None:
+    doc = clean(f"Council passes budget\n27.01.2022\n\n{BODY_EN}")
+    assert "27.01.2022" not in doc.text
+    assert any(r.rule == "meta.byline-date" for r in doc.removed)
