@@ -241,6 +241,21 @@ def test_large_text_is_cleaned_in_roughly_linear_time() -> None:
     assert t_five < 90
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="generic._HANDLE's alternative \\S+@\\S+\\.\\w rescans a space-free run from every "
+    "position: quadratic on a long line without spaces (base64 image, minified script)",
+)
+def test_a_long_line_without_spaces_is_cleaned_in_linear_time() -> None:
+    from cleaner import clean
+
+    blob = "QUJDRA+/" * 7_500  # 60,000 characters of base64, as inlined images are
+    text = f"{EN}\n{blob}\n\n{EN}"
+    start = time.perf_counter()
+    clean(text)
+    assert time.perf_counter() - start < 1.5
+
+
 # --- JSON Lines, gzip, WARC -----------------------------------------------------------------
 
 
