@@ -127,11 +127,10 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
         """
         CREATE TABLE lsh_bands (
             band_hash INTEGER NOT NULL,
-            article_id INTEGER NOT NULL REFERENCES articles(id)
-        )"""
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (band_hash, article_id)
+        ) WITHOUT ROWID"""
     )
-    db.execute("CREATE INDEX idx_lsh_bands_hash ON lsh_bands(band_hash)")
-    db.execute("CREATE INDEX idx_lsh_bands_article ON lsh_bands(article_id)")
     db.execute(
         """
         CREATE TABLE minhashes (

@@ -1,0 +1,262 @@
+"""Archive speed: ingest documents/s, store overhead vs bare sqlite-utils, search latency.
+
+    python scripts/archive_bench.py [--docs 3000] [--search-docs 20000] [--runs 3]
+
+Every figure is the median of `--runs` runs (search: of many queries per run). References
+(issue 7): the store adds <= 30 % over a bare sqlite-utils insert with FTS5 triggers;
+`cleaner search` <= 1.1x FTS5's own `ORDER BY rank LIMIT N`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archive import Archive, Pending, ingest, search, sequential  # noqa: E402
+from cleaner import clean  # noqa: E402
+from cleaner.document import Document  # noqa: E402
+from cleaner.inputs import RawInput  # noqa: E402
+
+WORDS = [
+    "harbour",
+    "council",
+    "minister",
+    "railway",
+    "strike",
+    "budget",
+    "river",
+    "election",
+    "museum",
+    "festival",
+    "farmers",
+    "wheat",
+    "export",
+    "drought",
+    "court",
+    "ruling",
+    "police",
+    "station",
+    "bridge",
+    "hospital",
+    "school",
+    "teachers",
+    "union",
+    "pension",
+    "reform",
+    "energy",
+    "prices",
+    "winter",
+    "heating",
+    "market",
+    "shares",
+    "bank",
+    "inflation",
+    "report",
+    "village",
+    "mayor",
+    "airport",
+    "runway",
+    "storm",
+    "coast",
+    "fishing",
+    "boats",
+    "tourism",
+    "library",
+    "archive",
+    "science",
+    "research",
+    "vaccine",
+    "doctors",
+    "patients",
+    "city",
+    "traffic",
+    "tunnel",
+]
+
+
+REPS = 20  # queries per timed run
+
+
+def article(n: int, rng: random.Random) -> str:
+    """A ~1.5 KB article; 20 % hold 'zebra', 5 % the phrase 'golden lighthouse'."""
+    paras = []
+    for p in range(4):
+        words = rng.choices(WORDS, k=56)
+        words.insert(5, f"tok{n}p{p}")
+        if p == 0 and n % 5 == 0:
+            words.insert(9, "zebra")
+        if p == 1 and n % 20 == 0:
+            words[12:12] = ["golden", "lighthouse"]
+        paras.append(" ".join(words).capitalize() + ".")
+    return f"The {rng.choice(WORDS)} story {n}\n\n" + "\n\n".join(paras) + "\n"
+
+
+def median_time(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fresh(tmp: Path, name: str) -> Path:
+    path = tmp / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def bench_ingest(tmp: Path, texts: list[str], runs: int) -> float:
+    """End to end: clean + dedupe + store, one process (documents/s)."""
+    items = [RawInput(f"doc{i}", t, f"doc{i}", kind="text") for i, t in enumerate(texts)]
+
+    def once() -> None:
+        with Archive(fresh(tmp, "ingest.db")) as arc:
+            run_id = arc.start_run("archive", [], "bench")
+            ingest(arc, items, run_id=run_id, clean_batch=sequential())
+
+    return len(texts) / median_time(once, runs)
+
+
+def bench_store(tmp: Path, docs: list[Document], runs: int) -> tuple[float, float, float]:
+    """The store layer vs a bare sqlite-utils insert_all with FTS5 triggers, same rows.
+
+    Returns seconds for: ours with hashing/MinHash, ours with them precomputed, bare.
+    """
+    precomputed = [Pending.of(d, d.text.encode()) for d in docs]
+
+    def ours(prepared: bool) -> None:
+        with Archive(fresh(tmp, "store.db")) as arc:
+            run_id = arc.start_run("archive", [], "bench")
+            for i in range(0, len(docs), 200):
+                if prepared:
+                    batch = precomputed[i : i + 200]
+                else:
+                    batch = [Pending.of(d, d.text.encode()) for d in docs[i : i + 200]]
+                arc.write_batch(run_id, batch)
+
+    def bare() -> None:
+        db = sqlite_utils.Database(fresh(tmp, "bare.db"))
+        db.conn.execute("PRAGMA journal_mode = WAL")
+        table = db["articles"]
+        first = docs[0].to_record()
+        table.create(
+            {k: type(v) if v is not None else str for k, v in first.items()}, pk="raw_sha256"
+        )
+        table.enable_fts(["title", "text"], create_triggers=True)
+        table.insert_all((d.to_record() for d in docs), batch_size=200)
+        db.close()
+
+    return (
+        median_time(lambda: ours(False), runs),
+        median_time(lambda: ours(True), runs),
+        median_time(bare, runs),
+    )
+
+
+def synthetic_docs(template: Document, n: int, rng: random.Random) -> list[Document]:
+    out = []
+    for i in range(n):
+        text = article(i, rng).split("\n\n", 1)[1]
+        sha = hashlib.sha256(f"{i}:{text}".encode()).hexdigest()
+        out.append(
+            dataclasses.replace(
+                template, id=f"s{i}", source=f"s{i}", text=text, title=f"Story {i}", raw_sha256=sha
+            )
+        )
+    return out
+
+
+def bench_search(tmp: Path, docs: list[Document], runs: int) -> list[tuple[str, float, float]]:
+    """`archive.search` vs bare FTS5 `ORDER BY rank LIMIT 10`, per query (ms, medians)."""
+    path = fresh(tmp, "search.db")
+    with Archive(path) as arc:
+        run_id = arc.start_run("archive", [], "bench")
+        for i in range(0, len(docs), 500):
+            arc.write_batch(run_id, [Pending(d, d.text.encode()) for d in docs[i : i + 500]])
+    queries = [
+        ("rare term", "tok77p1", '"tok77p1"'),
+        ("phrase", '"golden lighthouse"', '"golden lighthouse"'),
+        ("term in 20%", "zebra", '"zebra"'),
+    ]
+    results = []
+    with Archive(path, write=False) as arc:
+        raw_sql = (
+            "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 10"
+        )
+        conn = arc.conn
+        for label, user_query, match in queries:
+            for _ in range(3):  # warm the page cache
+                search(arc, user_query)
+                conn.execute(raw_sql, (match,)).fetchall()
+            ours = median_time(lambda q=user_query: [search(arc, q) for _ in range(REPS)], runs)
+            bare = median_time(
+                lambda m=match: [conn.execute(raw_sql, (m,)).fetchall() for _ in range(REPS)],
+                runs,
+            )
+            results.append((label, ours / REPS * 1000, bare / REPS * 1000))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=3000, help="documents for ingest/store")
+    parser.add_argument("--store-docs", type=int, default=10000, help="rows for the store test")
+    parser.add_argument("--search-docs", type=int, default=20000, help="archive size for search")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    rng = random.Random(0)
+    texts = [article(i, rng) for i in range(args.docs)]
+    print(f"archive bench: {args.docs} generated documents (~1.5 KB), medians of {args.runs} runs")
+    print(f"SQLite {sqlite3.sqlite_version}")
+    with tempfile.TemporaryDirectory(prefix="archive-bench-") as name:
+        tmp = Path(name)
+        start = time.perf_counter()
+        docs = [clean(t) for t in texts]
+        clean_rate = len(docs) / (time.perf_counter() - start)
+        rate = bench_ingest(tmp, texts, args.runs)
+        print(
+            f"  ingest end to end (clean + store): {rate:8.0f} docs/s   "
+            f"(clean alone: {clean_rate:.0f} docs/s)"
+        )
+        corpus = synthetic_docs(docs[0], args.store_docs, random.Random(1))
+        full, sql, bare = bench_store(tmp, corpus, args.runs)
+        n = len(corpus)
+        print(
+            f"  store {n} articles: bare sqlite-utils insert_all + FTS5 triggers "
+            f"{n / bare:6.0f} docs/s"
+        )
+        print(
+            f"    store layer, all of it (raw bytes, removals, exact hash, MinHash LSH): "
+            f"{n / full:6.0f} docs/s = {full / bare:.2f}x bare (target <= 1.30x)"
+        )
+        print(
+            f"    store layer, hashes precomputed (SQL only):                        "
+            f"{n / sql:6.0f} docs/s = {sql / bare:.2f}x bare"
+        )
+        corpus = synthetic_docs(docs[0], args.search_docs, random.Random(1))
+        print(f"  search over {args.search_docs} articles, LIMIT 10 (ms per query):")
+        for label, mine, raw in bench_search(tmp, corpus, args.runs):
+            print(
+                f"    {label:12s} cleaner search {mine:7.2f}   bare FTS5 rank {raw:7.2f}   "
+                f"ratio {mine / raw:.2f}x (target <= 1.10x)"
+            )
+
+
+if __name__ == "__main__":
+    main()
