@@ -56,3 +56,8 @@ fuzz: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Archive speed: ingest docs/s, store overhead vs bare sqlite-utils + FTS5, search latency.
+.PHONY: archive-bench
+archive-bench: $(STAMP)
+	$(BIN)/python scripts/archive_bench.py
