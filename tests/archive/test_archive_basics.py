@@ -227,3 +227,40 @@ def test_search_library_api(seed_db: Path) -> None:
         assert [h.title for h in hits] and "<Pashinyan>" in hits[0].snippet
         with pytest.raises(sqlite3.OperationalError):
             arc.conn.execute("insert into runs (command, started_at, status) values ('x','y','z')")
+
+
+def test_summary_is_one_line_without_a_terminal(tmp_path: Path, seeds: Path) -> None:
+    result = invoke("archive", str(tmp_path / "q.db"), str(seeds))
+    assert result.stderr.splitlines() == [
+        f"cleaner: archive {tmp_path / 'q.db'} (run 1): 5 added, 0 duplicates, "
+        "0 already stored, 0 failed"
+    ]
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path, seeds: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from tests.archive.conftest import cleaner_process
+
+    master, slave = pty.openpty()
+    proc = cleaner_process(
+        "archive", str(tmp_path / "p.db"), str(seeds), stderr=slave, stdout=subprocess.PIPE
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(master)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "archiving" in shown and "\x1b[" in shown  # rich drew its bar
+    assert "5 added" in shown
