@@ -47,6 +47,7 @@ _TAG = re.compile(r"</?(?:p|div|br|span|a|li|td|h[1-6]|article|section|body|html
 _WORD = re.compile(r"[^\W\d_]+")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f]")
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -90,18 +91,22 @@ def looks_binary(data: bytes) -> bool:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 without a BOM shows as NUL bytes at every other position of mostly-ASCII text."""
+    """UTF-16 without a BOM: one byte of every pair takes a handful of values (the high byte of
+    one script's code points: 0x00 for Latin and spaces, 0x04 for Cyrillic), and it decodes."""
     head = data[:4096]
-    if len(head) < 8 or len(head) % 2:
-        head = head[: len(head) - len(head) % 2]
-    if len(head) < 8:
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 8 or b"\x00" not in head:
         return None
-    even, odd = head[0::2], head[1::2]
-    half = len(head) // 2
-    if odd.count(0) > 0.9 * half and even.count(0) < 0.1 * half:
-        return "utf-16-le"
-    if even.count(0) > 0.9 * half and odd.count(0) < 0.1 * half:
-        return "utf-16-be"
+    for codec, lane in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        common = sorted((lane.count(b) for b in set(lane)), reverse=True)[:2]
+        if sum(common) < 0.9 * len(lane) or 0 not in lane:
+            continue
+        try:
+            text = head.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if text_quality(text) >= _MIN_QUALITY and not _CONTROLS.search(text):
+            return codec
     return None
 
 

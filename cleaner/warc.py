@@ -53,7 +53,7 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
         while counted.read(65536):  # warcio stops quietly at a cut record header
             pass
         leftover = counted.total - int(getattr(archive, "offset", 0))
-        if leftover > 16:
+        if leftover > 0 and (leftover > len(counted.tail) or counted.tail[-leftover:].strip()):
             yield InputFailure(
                 name,
                 f"WARC cut off after record {index}: {leftover} bytes of an incomplete record "
@@ -84,14 +84,15 @@ class _Counting:
     """Counts the bytes warcio reads, to notice data left over after its last record."""
 
     def __init__(self, stream: IO[bytes]) -> None:
-        self._stream, self.total = stream, 0
+        self._stream, self.total, self.tail = stream, 0, b""
+
+    def _seen(self, data: bytes) -> bytes:
+        self.total += len(data)
+        self.tail = (self.tail + data)[-4096:]  # to tell trailing blank lines from a cut record
+        return data
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.total += len(data)
-        return data
+        return self._seen(self._stream.read(size))
 
     def readline(self, size: int = -1) -> bytes:
-        data = self._stream.readline(size)
-        self.total += len(data)
-        return data
+        return self._seen(self._stream.readline(size))
