@@ -8,6 +8,8 @@ committed and the run recorded as interrupted).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -67,6 +69,23 @@ def sequential(options: CleanOptions | None = None) -> CleanBatch:
     return run
 
 
+class _Tally:
+    """A counter shared between the feeder thread and the main thread."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self._n += n
+
+    def take(self) -> int:
+        with self._lock:
+            n, self._n = self._n, 0
+        return n
+
+
 def ingest(
     archive: Archive,
     items: Iterable[Item],
@@ -84,22 +103,31 @@ def ingest(
     hooks = hooks or Hooks()
     total = Counts()
     in_flight: deque[Item] = deque()  # clean_batch yields one result per item, in order
-    seen: set[str] = set()
-    skipped = [0]  # already stored, not yet counted in the run row
+    skipped = _Tally()  # already stored, not yet counted in the run row
+    # With a worker pool, `fresh()` runs in the pool's feeder thread: it gets its own
+    # connection and touches nothing of the main thread's but thread-safe objects.
+    reader: list[sqlite3.Connection] = []
 
     def fresh() -> Iterator[Item]:
-        for item in items:
-            if isinstance(item, RawInput):
-                sha = hashlib.sha256(raw_bytes(item)).hexdigest()
-                if sha in seen or archive.has_raw(sha):
-                    skipped[0] += 1
-                    hooks.on_progress(1)
-                    continue
-                seen.add(sha)
-            in_flight.append(item)
-            yield item
-            if hooks.should_stop():
-                return
+        seen: set[str] = set()
+        try:
+            for item in items:
+                if isinstance(item, RawInput):
+                    sha = hashlib.sha256(raw_bytes(item)).hexdigest()
+                    if not reader:
+                        reader.append(archive.reader())
+                    if sha in seen or Archive.has_raw_in(reader[0], sha):
+                        skipped.add(1)
+                        hooks.on_progress(1)
+                        continue
+                    seen.add(sha)
+                in_flight.append(item)
+                yield item
+                if hooks.should_stop():
+                    return
+        finally:
+            for conn in reader:
+                conn.close()
 
     pending: list[Pending] = []
     failed = 0
@@ -114,14 +142,15 @@ def ingest(
             pending.append(Pending.of(result, raw_bytes(item), item.kind))
         hooks.on_progress(1)
         if len(pending) >= batch_size:
-            total.add(archive.write_batch(run_id, pending, failed, skipped[0]))
-            pending, failed, skipped[0] = [], 0, 0
+            total.add(archive.write_batch(run_id, pending, failed, skipped.take()))
+            pending, failed = [], 0
         if hooks.should_stop():
             stopped = True
             break
     stopped = stopped or hooks.should_stop()
-    if pending or failed or skipped[0]:
-        total.add(archive.write_batch(run_id, pending, failed, skipped[0]))
+    late = skipped.take()
+    if pending or failed or late:
+        total.add(archive.write_batch(run_id, pending, failed, late))
     total.failed = len(total.failures)
     return total, stopped
 

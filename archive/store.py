@@ -202,10 +202,18 @@ class Archive:
     # --- reading -------------------------------------------------------------------------
 
     def has_raw(self, raw_sha256: str) -> bool:
-        row = self.conn.execute(
+        return self.has_raw_in(self.conn, raw_sha256)
+
+    @staticmethod
+    def has_raw_in(conn: sqlite3.Connection, raw_sha256: str) -> bool:
+        row = conn.execute(
             "SELECT 1 FROM raw_documents WHERE raw_sha256 = ?", (raw_sha256,)
         ).fetchone()
         return row is not None
+
+    def reader(self) -> sqlite3.Connection:
+        """A second, read-only connection (for another thread); it sees committed data."""
+        return _connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
 
     def stale_raw(
         self, after_id: int, limit: int, version: tuple[str, str] | None

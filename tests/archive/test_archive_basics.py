@@ -264,3 +264,16 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, seeds: Path) -> None:
     assert proc.returncode == 0
     assert "archiving" in shown and "\x1b[" in shown  # rich drew its bar
     assert "5 added" in shown
+
+
+def test_archive_with_worker_processes(tmp_path: Path) -> None:
+    from tests.archive.conftest import write_jsonl
+
+    docs = write_jsonl(tmp_path / "j.jsonl", 60, "jobs")
+    db = tmp_path / "j.db"
+    first = invoke("archive", str(db), str(docs), "--jobs", "2")
+    again = invoke("archive", str(db), str(docs), "--jobs", "2")
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert "60 added" in first.stderr and "60 already stored" in again.stderr
+    assert query(db, "select added, already_stored from runs order by id") == [(60, 0), (0, 60)]
+    assert len(_hits(db, "jobs59x00")) == 1
