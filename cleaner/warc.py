@@ -18,7 +18,7 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    index = 0
+    index = documents = 0
     counted = _Counting(stream)
     try:
         archive = ArchiveIterator(counted)
@@ -42,6 +42,7 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
             missing = _missing_bytes(record)
             kind = "html" if "html" in content_type.lower() else "auto"
             if body.strip():
+                documents += 1
                 yield RawInput(uri, body, uri, url=uri, fetched_at=date, kind=kind, where=where)
             if missing:
                 yield InputFailure(
@@ -59,6 +60,8 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
                 f"WARC cut off after record {index}: {leftover} bytes of an incomplete record "
                 "could not be read",
             )
+        elif documents == 0:  # warcio reads any text with spaces as an old ARC file
+            yield InputFailure(name, "nothing to clean: no WARC response or resource with a body")
     except ArchiveLoadFailed as exc:
         yield InputFailure(name, f"WARC read stopped after {index} record(s): {exc}", exc)
     except Exception as exc:  # noqa: BLE001 - warcio fails on cut headers with any error type

@@ -554,3 +554,33 @@ def test_bad_usage_exits_2() -> None:
     result = CliRunner().invoke(cli, ["clean", "--format", "yaml"])
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
+
+
+def test_fetched_at_must_be_iso() -> None:
+    bad = run(["--fetched-at", "yesterday"], EN.encode())
+    assert bad.exit_code == 2 and "ISO 8601" in bad.stderr
+    good = run(["--fetched-at", "2024-05-01T10:00:00Z", "--format", "json"], EN.encode())
+    assert good.exit_code == 0 and json.loads(good.stdout)["fetched_at"] == "2024-05-01T10:00:00Z"
+
+
+def test_forced_input_kind_that_does_not_fit() -> None:
+    assert_one_error(run(["--input", "warc"], EN.encode()), "-", "no WARC response")
+    assert_one_error(run(["--input", "warc"], b"one-word\n"), "-", "WARC read stopped")
+    result = run(["--input", "jsonl"], b"first line\nsecond line\n")
+    assert result.exit_code == 1
+    assert error_lines(result) == [
+        "cleaner: -:1: invalid JSON: Expecting value at column 1",
+        "cleaner: -:2: invalid JSON: Expecting value at column 1",
+    ]
+
+
+def test_failures_in_a_parallel_batch_keep_order_and_exit_1(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"{i:02}.txt").write_text(f"Story {i}. {EN}", encoding="utf-8")
+    (folder / "05.txt").write_bytes(BINARIES["png"])
+    result = run(["--format", "jsonl", "--jobs", "2", str(folder)])
+    assert_one_error(result, str(folder / "05.txt"), "binary data")
+    sources = [Path(json.loads(line)["source"]).name for line in result.stdout.splitlines()]
+    assert sources == [f"{i:02}.txt" for i in range(12) if i != 5]

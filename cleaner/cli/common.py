@@ -6,6 +6,7 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 import click
@@ -49,7 +50,9 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("--url", help="URL of a single document read from standard input."),
             click.option(
-                "--fetched-at", help="When a single document on standard input was fetched (ISO)."
+                "--fetched-at",
+                callback=_iso_datetime,
+                help="When a single document on standard input was fetched (ISO 8601).",
             ),
             click.option(
                 "--jobs",
@@ -73,6 +76,17 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ):
         func = decorator(func)
     return func
+
+
+def _iso_datetime(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Relative dates are resolved against it, so a typo must not pass silently (exit 2)."""
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or date-time") from None
+    return value
 
 
 def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool = False) -> Ruleset:
