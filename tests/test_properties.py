@@ -218,3 +218,45 @@ def test_each_removed_character_is_reported_once() -> None:
     for number, line in enumerate(doc.lines, 1):
         parts = [r.text for r in doc.removed if r.line == number]
         assert sum(len(p) for p in parts) <= len(line), (number, parts)
+
+
+# --- the whole command on arbitrary standard input ---------------------------------------------
+
+PREFIXES = [
+    b"",
+    b"\x1f\x8b",
+    b"WARC/1.0\r\n",
+    b'{"text": "',
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"<html>",
+]
+
+
+@st.composite
+def stdin_bytes(draw: st.DrawFn) -> bytes:
+    """Bytes that reach every reader: gzip, WARC, JSON Lines, BOMs, HTML, or plain junk."""
+    prefix = draw(st.sampled_from(PREFIXES))
+    body = draw(st.one_of(st.binary(max_size=400), TEXTS.map(lambda t: t.encode("utf-8"))))
+    if draw(st.booleans()) and prefix == b"\x1f\x8b":
+        import gzip
+
+        whole = gzip.compress(body)
+        return whole[: draw(st.integers(0, len(whole)))]
+    return prefix + body
+
+
+@given(stdin_bytes(), st.sampled_from(["text", "jsonl", "json"]))
+def test_the_command_never_shows_a_traceback(data: bytes, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from cleaner.cli import cli
+
+    result = CliRunner().invoke(cli, ["clean", "--format", fmt], input=data)
+    assert result.exit_code in (0, 1), (result.exit_code, result.stderr, result.exception)
+    assert "Traceback" not in result.stderr
+    assert not result.exception or isinstance(result.exception, SystemExit)
+    for line in result.stderr.splitlines():
+        assert line.startswith("cleaner: "), line
+    if result.exit_code == 1:
+        assert result.stderr.strip()
