@@ -46,7 +46,6 @@ _HTML_START = re.compile(
 _TAG = re.compile(r"</?(?:p|div|br|span|a|li|td|h[1-6]|article|section|body|html)\b[^>]*>", re.I)
 _WORD = re.compile(r"[^\W\d_]+")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
-_NON_ASCII = re.compile("[^\x00-\x7f]")
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f]")
 
 
@@ -112,9 +111,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 def _mostly_utf8(data: bytes) -> bool:
     """UTF-8 with a few broken bytes (a bad cut, one stray latin-1 byte) is still UTF-8."""
-    text = data.decode("utf-8", errors="surrogateescape")
-    bad = len(_ESCAPED.findall(text))
-    good = len(_NON_ASCII.findall(text)) - bad
+    text = data[:1_000_000].decode("utf-8", errors="surrogateescape")
+    bad = len(text) - len(_ESCAPED.sub("", text))  # counted without a list of matches
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad
     return good >= 2 * bad
 
 
