@@ -331,7 +331,8 @@ def html_title(title: str, sitename: str | None) -> str | None:
     return clean.strip() or None
 
 
-_TEXT_NODE = re.compile(r">\s*([^<>]{6,50}?)\s*<")
+# A text node with a few letters, then digits: cheap to find; the weekday is checked after.
+_WIDGET_NODE = re.compile(r">\s*([^<>\d]{3,20}\d[^<>]{0,40}?)\s*<")
 _HTML_COPYRIGHT = re.compile(
     r">\s*(?:©|&copy;|&#169;|copyright)\s*(?:©|&copy;)?\s*(?:(?:19|20)\d\d\s*[-–—]\s*)?"
     r"((?:19|20)\d\d)\b[^<>]{0,100}<",
@@ -340,13 +341,15 @@ _HTML_COPYRIGHT = re.compile(
 
 
 def widget_dates(raw_html: str, language: str | None) -> list[str]:
-    """Dates shown as a bare weekday + date in the page (a 'today is' widget), in page order."""
+    """Dates shown as a bare weekday + date above the headline (a 'today is' widget)."""
     out: list[str] = []
-    body = raw_html.find("<body")
-    for text in _TEXT_NODE.findall(raw_html[max(body, 0) : max(body, 0) + 200_000]):
-        if WEEKDAY.match(text) and any(ch.isdigit() for ch in text):
+    start = max(raw_html.find("<body"), 0)
+    end = raw_html.find("<h1", start)
+    end = end if end != -1 else start + 100_000
+    for text in _WIDGET_NODE.findall(raw_html, start, min(end, start + 100_000)):
+        if WEEKDAY.match(text):
             value = parse_date(text, language)
-            if value and value not in out:
+            if value and value[:10] not in out:
                 out.append(value[:10])
     return out
 

@@ -1,6 +1,7 @@
 """Per-document cost of metadata extraction, and date/language accuracy on the test tables.
 
 Usage: .venv/bin/python scripts/metadata_cost.py [--repeat N] [PATH ...]   (default: samples/)
+       python scripts/metadata_cost.py --bench ../shared/bench/aeb/dev.jsonl.gz --mode html
 
 The metadata passes of `clean()` (rule captures and dates, title, HTML head metadata, langdetect
 on the body) are wrapped with timers for the run, so the figures are what a real `clean()` spends
@@ -26,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from cleaner import pipeline  # noqa: E402
 from cleaner.dates import _parse_cached, parse_date  # noqa: E402
+from cleaner.errors import CleanerError  # noqa: E402
 
-PASSES = ("collect", "take_title", "_merge_html_metadata", "detect_language")
+PASSES = ("collect", "take_title", "_merge_html_metadata", "byline_date", "detect_language")
 spent: dict[str, float] = defaultdict(float)
 
 
@@ -42,6 +44,16 @@ def timed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def bench_inputs(path: str, mode: str) -> list[bytes]:
+    """Raw documents from a benchmark file (`../shared/bench/*/dev.jsonl.gz`), text or HTML."""
+    import gzip
+
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    key = "raw_text" if mode == "text" else "html"
+    return [r[key].encode("utf-8") for r in records if r.get(key)]
+
+
 def inputs(paths: list[str]) -> list[Path]:
     out: list[Path] = []
     for path in paths or [str(ROOT / "samples")]:
@@ -53,13 +65,13 @@ def inputs(paths: list[str]) -> list[Path]:
     return out
 
 
-def measure(files: list[Path], repeat: int) -> None:
+def measure(raws: list[bytes], repeat: int) -> None:
     for name in PASSES:
         setattr(pipeline, name, timed(name, getattr(pipeline, name)))
-    raws = [f.read_bytes() for f in files]
     start = time.perf_counter()
-    pipeline.clean(raws[0])
+    _cleans(raws[0])
     cold = time.perf_counter() - start
+    raws = [raw for raw in raws if _cleans(raw)]  # what the CLI would report as failed
     spent.clear()
     totals = []
     for _ in range(repeat):
@@ -70,12 +82,20 @@ def measure(files: list[Path], repeat: int) -> None:
             totals.append(time.perf_counter() - start)
     docs = len(totals)
     meta = sum(spent.values())
-    print(f"{docs} documents ({len(files)} files x {repeat})")
+    print(f"{docs} documents ({len(raws)} inputs x {repeat})")
     print(f"cold start (first document, imports included): {cold * 1000:.0f} ms")
     print(f"clean() per document: {statistics.mean(totals) * 1000:.2f} ms (mean)")
     print(f"metadata per document: {meta / docs * 1000:.2f} ms ({meta / sum(totals):.0%} of clean)")
     for name in PASSES:
         print(f"  {name:22s} {spent[name] / docs * 1000:.3f} ms")
+
+
+def _cleans(raw: bytes) -> bool:
+    try:
+        pipeline.clean(raw)
+    except CleanerError:
+        return False
+    return True
 
 
 def date_accuracy() -> None:
@@ -114,9 +134,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--bench", help="a benchmark .jsonl.gz: measure on its pages instead")
+    parser.add_argument("--mode", choices=("text", "html"), default="text")
     args = parser.parse_args()
+    if args.bench:
+        measure(bench_inputs(args.bench, args.mode), 1)
+        return
     files = inputs(args.paths)
-    measure(files, args.repeat)
+    measure([f.read_bytes() for f in files], args.repeat)
     date_accuracy()
     sample_accuracy(files)
 
