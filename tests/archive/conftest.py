@@ -79,10 +79,10 @@ _WORDS = [
 def generated_text(n: int, rng: random.Random, tag: str) -> str:
     """A plausible English article, unique per `n`/`tag`, with no boilerplate lines."""
     paras = []
-    for p in range(4):
+    for p in range(3):
         sentences = []
-        for s in range(4):
-            words = rng.choices(_WORDS, k=14)
+        for s in range(2):
+            words = rng.choices(_WORDS, k=12)
             words.insert(3, f"{tag}{n}x{p}{s}")
             sentences.append(" ".join(words).capitalize() + ".")
         paras.append(" ".join(sentences))

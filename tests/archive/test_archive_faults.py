@@ -152,7 +152,7 @@ def test_sigint_stops_cleanly_with_work_committed(tmp_path: Path, big_corpus: Pa
 @pytest.mark.slow
 def test_sigkill_during_reclean_then_rerun_completes(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
-    docs = write_jsonl(tmp_path / "r.jsonl", 1200, "rc")
+    docs = write_jsonl(tmp_path / "r.jsonl", 800, "rc")
     with Archive(db) as arc:
         run_id = arc.start_run("archive", [str(docs)], "test")
         ingest(arc, read_inputs([str(docs)]), run_id=run_id, clean_batch=sequential())
@@ -174,7 +174,7 @@ def test_sigkill_during_reclean_then_rerun_completes(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    assert 0 < updated() < 1200
+    assert 0 < updated() < 800
     assert_consistent(db)
     versions = query(db, "select count(distinct ruleset_version) from articles")
     assert versions == [(2,)]  # half old, half new: each batch all-or-nothing
@@ -182,8 +182,8 @@ def test_sigkill_during_reclean_then_rerun_completes(tmp_path: Path) -> None:
     again = run("reclean", str(db), "--rules", str(rules))
     assert again.returncode == 0, again.stderr
     assert query(db, "select count(distinct ruleset_version) from articles") == [(1,)]
-    assert count(db) == 1200 and count(db, "removals") > 0
-    assert scalar(db, "select count(*) from removals where rule = 'user.story-number'") == 1200
+    assert count(db) == 800 and count(db, "removals") > 0
+    assert scalar(db, "select count(*) from removals where rule = 'user.story-number'") == 800
     assert_consistent(db)
 
 
