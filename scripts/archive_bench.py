@@ -210,7 +210,42 @@ def bench_search(tmp: Path, docs: list[Document], runs: int) -> list[tuple[str, 
                 runs,
             )
             results.append((label, ours / REPS * 1000, bare / REPS * 1000))
+    for label, ms in bench_datasette(path, runs):
+        results.append((f"datasette: {label}", ms, float("nan")))
     return results
+
+
+def bench_datasette(path: Path, runs: int) -> list[tuple[str, float]]:
+    """Datasette with the shipped metadata and `cleaner serve`'s settings (ms, medians)."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from archive.serve import SETTINGS, metadata_for
+
+    settings = {k: (v == "on") if v in ("on", "off") else int(v) for k, v in SETTINGS.items()}
+    ds = Datasette(immutables=[str(path)], metadata=metadata_for(path), settings=settings)
+    name = path.stem
+    urls = [
+        ("ranked canned query", f"/{name}/search.json?q=zebra"),
+        ("table _search + facets", f"/{name}/articles.json?_search=zebra"),
+        ("table _search, no count", f"/{name}/articles.json?_search=zebra&_nocount=1&_nofacet=1"),
+    ]
+
+    async def timed() -> list[tuple[str, float]]:
+        await ds.invoke_startup()
+        out = []
+        for label, url in urls:
+            (await ds.client.get(url)).raise_for_status()  # warm up
+            times = []
+            for _ in range(max(runs, 5)):
+                start = time.perf_counter()
+                (await ds.client.get(url)).raise_for_status()
+                times.append(time.perf_counter() - start)
+            out.append((label, statistics.median(times) * 1000))
+        return out
+
+    return asyncio.run(timed())
 
 
 def main() -> None:
@@ -252,6 +287,9 @@ def main() -> None:
         corpus = synthetic_docs(docs[0], args.search_docs, random.Random(1))
         print(f"  search over {args.search_docs} articles, LIMIT 10 (ms per query):")
         for label, mine, raw in bench_search(tmp, corpus, args.runs):
+            if raw != raw:  # no bare reference: a Datasette page
+                print(f"    {label:38s} {mine:7.1f} ms (target <= 100 ms at 100k docs)")
+                continue
             print(
                 f"    {label:12s} cleaner search {mine:7.2f}   bare FTS5 rank {raw:7.2f}   "
                 f"ratio {mine / raw:.2f}x (target <= 1.10x)"
