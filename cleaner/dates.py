@@ -54,6 +54,11 @@ SUPPORTED = {"en", "ru", "de", "fr", "es", "it", "pt", "nl", "pl", "uk"}
 # English-speaking regions that write day/month/year: `language="en-GB"` reads 03/12 as 3 December.
 DMY_REGIONS = {"GB", "UK", "IE", "AU", "NZ", "IN", "ZA", "SG", "NG", "KE", "PK"}
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_COARSE = re.compile(
+    r"(?:weeks?|months?|years?|\bнедел|\bмесяц|\bгод|\bлет\b|woche|monat|jahr|semaine|mois|\bans?\b"
+    r"|semana|\bmes(?:es)?\b|años?)",
+    re.IGNORECASE,
+)
 _HAS_YEAR = re.compile(r"(?<!\d)(?:\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2})(?!\d)")
 MAX_CANDIDATE = 80  # a longer string is prose, not a date
 
@@ -115,8 +120,8 @@ def _parse_cached(text: str, language: str | None, fetched_at: str | None) -> st
     if not any(ch.isdigit() for ch in text) and not _RELATIVE.search(text):
         return None  # "May", "You may also like": no day, no year
     relative = bool(_RELATIVE.search(text))
-    if relative and not fetched_at:
-        return None
+    if relative and (not fetched_at or _COARSE.search(text)):
+        return None  # "4 months ago" is a month wide: a day picked from it would be a guess
     if not relative and not _HAS_YEAR.search(text):
         return None  # "1 Min", "7 days": dateparser would count them back from the wall clock
     base_lang, _, region = (language or "").partition("-")

@@ -107,11 +107,17 @@ RELATIVE: list[tuple[str, str, str | None]] = [
     ("yesterday", "en", "2024-01-04"),
     ("3 дня назад", "ru", "2024-01-02"),
     ("вчера", "ru", "2024-01-04"),
+    ("сегодня, 09:15", "ru", "2024-01-05"),
     ("vor 2 Stunden", "de", "2024-01-05"),
     ("vor 3 Tagen", "de", "2024-01-02"),
     ("il y a 2 jours", "fr", "2024-01-03"),
     ("hace 2 días", "es", "2024-01-03"),
     ("Published 12 March 2023", "en", "2023-03-12"),
+    ("2 weeks ago", "en", None),  # too coarse to give a day
+    ("vor 4 Monaten", "de", None),
+    ("2 месяца назад", "ru", None),
+    ("il y a 3 mois", "fr", None),
+    ("hace 1 año", "es", None),
 ]
 
 
