@@ -76,6 +76,7 @@ def test_deterministic_across_processes() -> None:
     run = [sys.executable, "-c", code]
     outs = {subprocess.run(run, capture_output=True, text=True).stdout for _ in range(3)}
     assert len(outs) == 1
+    assert outs.pop().startswith("('ru', ")
 
 
 @pytest.mark.parametrize(
