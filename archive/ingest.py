@@ -174,13 +174,17 @@ def reclean(
     hooks = hooks or Hooks()
     total = Counts()
     after = 0
+    finished = False
     while not hooks.should_stop():
         rows = archive.stale_raw(after, batch_size, version)
         if not rows:
-            return total, False
+            finished = True
+            break
         batch: list[Pending] = []
         failed = 0
         for aid, raw, meta in rows:
+            if hooks.should_stop():  # what is cleaned so far is still written below
+                break
             after = aid
             kind = meta["kind"] if meta["kind"] in ("text", "html") else options.input_kind
             try:
@@ -204,4 +208,4 @@ def reclean(
             hooks.on_progress(1)
         total.add(archive.update_batch(run_id, batch, failed))
     total.failed = len(total.failures)
-    return total, True
+    return total, not finished

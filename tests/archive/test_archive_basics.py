@@ -277,3 +277,28 @@ def test_archive_with_worker_processes(tmp_path: Path) -> None:
     assert "60 added" in first.stderr and "60 already stored" in again.stderr
     assert query(db, "select added, already_stored from runs order by id") == [(60, 0), (0, 60)]
     assert len(_hits(db, "jobs59x00")) == 1
+
+
+def test_reclean_stops_between_documents_with_work_committed(seed_db: Path) -> None:
+    from archive import Hooks, reclean
+    from cleaner.pipeline import CleanOptions
+
+    done: list[int] = []
+    hooks = Hooks(on_progress=done.append, should_stop=lambda: len(done) >= 2)
+    with Archive(seed_db) as arc:
+        run_id = arc.start_run("reclean", [], "x")
+        counts, stopped = reclean(
+            arc, run_id=run_id, options=CleanOptions(), version=None, hooks=hooks
+        )
+    assert stopped and counts.updated == 2
+    assert query(seed_db, f"select updated from runs where id = {run_id}") == [(2,)]
+    assert (
+        scalar(seed_db, "select count(*) from articles where run_id = ?".replace("?", str(run_id)))
+        == 2
+    )
+
+
+def test_archive_never_imports_the_cli() -> None:
+    root = Path(__file__).resolve().parents[2] / "archive"
+    for module in root.glob("*.py"):
+        assert "cleaner.cli" not in module.read_text(encoding="utf-8"), module
