@@ -292,10 +292,7 @@ def test_reclean_stops_between_documents_with_work_committed(seed_db: Path) -> N
         )
     assert stopped and counts.updated == 2
     assert query(seed_db, f"select updated from runs where id = {run_id}") == [(2,)]
-    assert (
-        scalar(seed_db, "select count(*) from articles where run_id = ?".replace("?", str(run_id)))
-        == 2
-    )
+    assert scalar(seed_db, f"select count(*) from articles where run_id = {run_id}") == 2
 
 
 def test_archive_never_imports_the_cli() -> None:
