@@ -109,12 +109,14 @@ def cyrillic_language(text: str) -> str | None:
     cyrillic = sum(1 for ch in low if "а" <= ch <= "я" or ch in "ёіїєґў")
     if cyrillic < MIN_LETTERS:
         return None
+    if "ў" in low:
+        return None  # Belarusian: it shares і with Ukrainian and ы/э/ё with Russian
     ru = sum(1 for ch in low if ch in _RU_ONLY)
     uk = sum(1 for ch in low if ch in _UK_ONLY)
     hard = low.count("ъ")
     if uk > ru and uk >= 2:
         return "uk"
-    if ru > uk and ru >= 2 and "ў" not in low:
+    if ru > uk and ru >= 2:
         return "ru"
     if ru == 0 and uk == 0 and hard >= 1:  # Bulgarian writes ъ as a vowel, in many words
         return "bg"

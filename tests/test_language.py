@@ -65,6 +65,10 @@ def test_cyrillic_letters_decide() -> None:
     assert cyrillic_language(PARAGRAPHS[2][1]) == "uk"
     assert cyrillic_language(PARAGRAPHS[3][1]) == "bg"
     assert cyrillic_language("Да") is None
+    belarusian = "Урад у панядзелак абвясціў аб павышэнні цэн на паліва з наступнага месяца."
+    assert cyrillic_language(belarusian) is None
+    macedonian = "Владата го усвои буџетот за следната година по долга дебата во парламентот."
+    assert detect_language(macedonian)[0] == "mk"
 
 
 def test_deterministic_across_processes() -> None:
