@@ -294,3 +294,14 @@ def test_byline_date_leaves_the_text() -> None:
     doc = clean(f"Council passes budget\n27.01.2022\n\n{BODY_EN}")
     assert "27.01.2022" not in doc.text
     assert any(r.rule == "meta.byline-date" for r in doc.removed)
+
+
+def test_posted_in_category_by_author_on_date() -> None:
+    got = meta(
+        f"Council passes budget\nPosted in Politics by Jane Doe on March 3, 2019\n\n{BODY_EN}"
+    )
+    assert (got["category"], got["author"], got["published"]) == (
+        "Politics",
+        "Jane Doe",
+        "2019-03-03",
+    )
