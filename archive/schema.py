@@ -1,12 +1,14 @@
 """The archive's tables, as numbered migrations.
 
-Each migration runs once, inside one transaction, and is recorded in `_migrations`, so an old
-archive is upgraded in place and a half-applied upgrade never survives a crash.
+Each migration runs once and is recorded in `_migrations`, so an old archive is upgraded in
+place. A new archive is built by running them all on a private file that is then linked into
+place (see `store._create`), because sqlite-utils' `enable_fts` commits as it goes. Later
+migrations run on the live file inside `BEGIN IMMEDIATE`, so they must use plain statements
+(no `executescript`, which commits) to stay all-or-nothing.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
@@ -181,6 +183,3 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         applied.append(name)
     return applied
 
-
-def is_sqlite_error(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.Error)
