@@ -193,6 +193,7 @@ def apply_dateline(
             return
 
 
+FIRST_YEAR = "1991"  # the first web page; earlier "publication dates" are placeholders
 BYLINE_WINDOW = 3  # units after the headline in which a bare date is its byline date
 
 
@@ -229,8 +230,9 @@ def byline_date(
 
 
 def plausible(value: str, fetched_at: str | None, copyright: int | None = None) -> bool:
-    """A publication date after the fetch, or after the end of the copyright year, is not one."""
-    if fetched_at and value[:10] > fetched_at[:10]:
+    """A publication date after the fetch, or after the end of the copyright year, is not one;
+    nor is one before the web (CMS placeholders such as 0001-01-01)."""
+    if value[:4] < FIRST_YEAR or (fetched_at and value[:10] > fetched_at[:10]):
         return False
     return copyright is None or int(value[:4]) <= copyright
 
@@ -270,7 +272,7 @@ def html_meta_date(raw_html: str) -> str | None:
     for key in (*_PUBLISHED_KEYS, "time"):
         if key in found:
             value = parse_date(found[key])
-            if value:
+            if value and plausible(value, None):  # "0001-01-01T00:00:00Z" placeholders
                 return value
     return None
 

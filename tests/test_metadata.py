@@ -182,6 +182,11 @@ def test_updated_label_is_not_published() -> None:
         ),
         ('<time datetime="2024-07-03">Today</time>', None),
         ('<meta property="og:title" content="2023-03-12">', None),
+        (
+            '<meta property="article:published_time" content="0001-01-01T00:00:00Z">'
+            '<meta itemprop="datePublished" content="2019-11-19T06:00:00-05:00">',
+            "2019-11-19T06:00:00-05:00",
+        ),
     ],
 )
 def test_html_meta_date(head: str, expected: str | None) -> None:
