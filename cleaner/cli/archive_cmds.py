@@ -86,9 +86,8 @@ def _progress(label: str) -> Iterator[Any]:
         yield lambda n: bar.advance(task, n)
 
 
-def _finish(
-    arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str, debug: bool
-) -> None:
+def _finish(arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str) -> None:
+    """Close the run, print the one-line summary, exit with SPEC's code (130: interrupted)."""
     arc.finish_run(run_id, "interrupted" if stopped else "completed")
     arc.close()
     parts = [f"{counts.added} added"] if what == "archive" else [f"{counts.updated} re-cleaned"]
@@ -177,7 +176,7 @@ def archive(
             )
         except ArchiveError as exc:
             _write_failed(arc, run_id, exc, debug)
-    _finish(arc, run_id, counts, stopped, "archive", debug)
+    _finish(arc, run_id, counts, stopped, "archive")
 
 
 @click.command()
@@ -224,7 +223,7 @@ def reclean(
             )
         except ArchiveError as exc:
             _write_failed(arc, run_id, exc, debug)
-    _finish(arc, run_id, counts, stopped, "reclean", debug)
+    _finish(arc, run_id, counts, stopped, "reclean")
 
 
 def _marks() -> tuple[str, str]:
