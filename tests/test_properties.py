@@ -77,6 +77,9 @@ def html_fragments(draw: st.DrawFn) -> str:
 
 # Known bugs with strict xfail tests below; the properties step around them until they are fixed.
 _CONTROL_BEFORE_MARK = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]\p{M}")
+# The unit builder re-joins a drop cap scraped apart from its word ("T he" -> "The") on purpose;
+# `make fuzz` found "B aa" -> "Baa". The letter is kept, so the line is not lost.
+_DROP_CAP = regex.compile(r"^(\p{Lu}) (\p{Ll}{2,})")
 
 
 def check_invariants(doc: Document, raw: str = "") -> None:
@@ -89,7 +92,7 @@ def check_invariants(doc: Document, raw: str = "") -> None:
     for number, line in enumerate(doc.lines, 1):
         if not line:
             continue
-        if line in doc.text:
+        if line in doc.text or _DROP_CAP.sub(r"\1\2", line) in doc.text:
             continue
         assert number in removed_at, f"line {number} lost: {line!r}"
         parts = removed_at[number]
@@ -112,6 +115,8 @@ def check_invariants(doc: Document, raw: str = "") -> None:
 @example("")
 @example("\n\n  \n\t\n")
 @example("a\rb\r\nc\u2028d")
+@example("B\taa")
+@example("T he council met.\n")
 @example("Share\nThe minister said on Tuesday that the budget would be approved next week.\n")
 def test_text_never_raises_and_loses_nothing(text: str) -> None:
     doc = clean(text)
