@@ -249,27 +249,53 @@ def _read_stream(
     peek = head + stream.read(4096 - len(head))
     if effective == "auto":
         effective = sniff_kind(peek)
-    if effective == "warc":
+    if effective in ("warc", "jsonl"):
         from cleaner.warc import read_warc
 
-        yield from read_warc(name, io.BufferedReader(_Prepended(peek, stream)), max_bytes)
-    elif effective == "jsonl":
-        yield from _read_jsonl(name, io.BufferedReader(_Prepended(peek, stream)), max_bytes)
-    else:
-        if size is not None and size > max_bytes:
-            raise _too_large(max_bytes, size)
-        data = peek + stream.read(max_bytes + 1 - len(peek))
-        if len(data) > max_bytes:
-            raise _too_large(max_bytes)
-        if gunzip is not None and gunzip.error and not data.strip():
-            yield InputFailure(name, f"{gunzip.error}; nothing could be decompressed")
-            return
-        yield RawInput(name, data, name, url=url, fetched_at=fetched_at, kind=effective)
+        reader = read_warc if effective == "warc" else _read_jsonl
+        records = reader(name, io.BufferedReader(_Prepended(peek, stream)), max_bytes)
+        yield from _one_line_for_a_cut(name, records, gunzip)
+        return
+    if size is not None and size > max_bytes:
+        raise _too_large(max_bytes, size)
+    data = peek + stream.read(max_bytes + 1 - len(peek))
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    if gunzip is not None and gunzip.error and not data.strip():
+        yield InputFailure(name, f"{gunzip.error}; nothing could be decompressed")
+        return
+    yield RawInput(name, data, name, url=url, fetched_at=fetched_at, kind=effective)
     if gunzip is not None and gunzip.error:
-        yield InputFailure(
-            name,
-            f"{gunzip.error} after {_size(gunzip.produced)}: that part was read, the rest is lost",
-        )
+        yield _cut_failure(name, gunzip)
+
+
+def _one_line_for_a_cut(
+    name: str, records: Iterator[Item], gunzip: _Gunzip | None
+) -> Iterator[Item]:
+    """Pass records through; when the gzip was cut, say so once.
+
+    The reader usually notices the cut first (a partial JSON line, a WARC record short of its
+    length): that failure gets the gzip reason appended, instead of a second line for one fault.
+    """
+    last: Item | None = None
+    for item in records:
+        if last is not None:
+            yield last
+        last = item
+    if gunzip is None or not gunzip.error:
+        if last is not None:
+            yield last
+    elif isinstance(last, InputFailure):
+        yield InputFailure(last.source, f"{last.reason} ({gunzip.error})", last.error)
+    else:
+        if last is not None:
+            yield last
+        yield _cut_failure(name, gunzip)
+
+
+def _cut_failure(name: str, gunzip: _Gunzip) -> InputFailure:
+    reason = f"{gunzip.error} after {_size(gunzip.produced)}: that part was read, the rest is lost"
+    return InputFailure(name, reason)
 
 
 def _read_jsonl(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:

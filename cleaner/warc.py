@@ -65,10 +65,8 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
     except ArchiveLoadFailed as exc:
         yield InputFailure(name, f"WARC read stopped after {index} record(s): {exc}", exc)
     except Exception as exc:  # noqa: BLE001 - warcio fails on cut headers with any error type
-        reason = f"{type(exc).__name__}: {exc}"
-        yield InputFailure(
-            name, f"WARC read stopped after {index} record(s): bad record ({reason})", exc
-        )
+        reason = f"a record is malformed or cut off ({type(exc).__name__})"
+        yield InputFailure(name, f"WARC read stopped after {index} record(s): {reason}", exc)
 
 
 def _missing_bytes(record: object) -> int:
