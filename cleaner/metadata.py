@@ -7,6 +7,7 @@ the text into `title`, and its repetitions are removed, each with a rule id for 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,7 @@ def normalise_name(value: str | None) -> str | None:
     """A publisher, category or author as shown, without ®/™ and trailing punctuation."""
     if not value:
         return None
-    value = _MARKS.sub("", value)
+    value = _MARKS.sub("", unicodedata.normalize("NFC", value))
     value = _TRAILING.sub("", value.strip())
     value = _TRAILING.sub("", _TRAILING_YEARS.sub("", value))  # "© Le Journal 2024 - ..."
     inner = value[1:-1]
@@ -101,7 +102,8 @@ def normalise_title(text: str | None) -> str | None:
     """A headline without ®/™, a dangling separator or a full stop; its ?, ! and … stay."""
     if text is None:
         return None
-    text = re.sub(r"[\s|/\\—–:;,-]+$", "", _MARKS.sub("", text).strip())
+    text = _MARKS.sub("", unicodedata.normalize("NFC", text)).strip()  # HTML titles too
+    text = re.sub(r"[\s|/\\—–:;,-]+$", "", text)
     if text.endswith(".") and not _KEEP_STOP.search(text):
         text = text[:-1]
     return text.strip() or None

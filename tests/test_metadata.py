@@ -310,3 +310,8 @@ def test_posted_in_category_by_author_on_date() -> None:
         "Jane Doe",
         "2019-03-03",
     )
+
+
+def test_names_and_titles_are_nfc() -> None:
+    assert normalise_title("Cafe\u0301 ne\u0301ws") == "Café néws"
+    assert normalise_name("Le Monde\u0301") == "Le Mondé"
