@@ -185,4 +185,3 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             raise
         applied.append(name)
     return applied
-
