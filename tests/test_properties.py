@@ -131,7 +131,11 @@ def test_html_never_raises_and_loses_nothing(html: str) -> None:
     check_invariants(clean(html), html)
 
 
-@given(st.binary(max_size=600))
+CODECS = ["cp1251", "koi8-r", "latin-1", "cp1252", "utf-16", "utf-8-sig", "gbk"]
+ENCODED = st.tuples(TEXTS, st.sampled_from(CODECS)).map(lambda t: t[0].encode(t[1], "ignore"))
+
+
+@given(st.one_of(st.binary(max_size=600), ENCODED))
 @example(b"\x89PNG\r\n\x1a\n" + bytes(100))
 @example(b"\xff\xfe" + "Привет".encode("utf-16-le"))
 @example("Привет, мир".encode("koi8-r"))
