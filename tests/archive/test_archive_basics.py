@@ -299,3 +299,15 @@ def test_archive_never_imports_the_cli() -> None:
     root = Path(__file__).resolve().parents[2] / "archive"
     for module in root.glob("*.py"):
         assert "cleaner.cli" not in module.read_text(encoding="utf-8"), module
+
+
+def test_failed_inputs_are_named_counted_and_the_rest_stored(tmp_path: Path, seeds: Path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "First story about harbours and ships and the sea."}\n{oops\n')
+    db = tmp_path / "f.db"
+    result = invoke("archive", str(db), str(seeds), str(tmp_path / "missing.txt"), str(broken))
+    assert result.exit_code == 1
+    assert f"cleaner: {tmp_path / 'missing.txt'}: no such file or directory" in result.stderr
+    assert f"{broken}:2" in result.stderr
+    assert "6 added" in result.stderr and "2 failed" in result.stderr
+    assert query(db, "select added, failed, status from runs") == [(6, 2, "completed")]
