@@ -263,3 +263,23 @@ def test_the_command_never_shows_a_traceback(data: bytes, fmt: str) -> None:
         assert line.startswith("cleaner: "), line
     if result.exit_code == 1:
         assert result.stderr.strip()
+
+
+@given(sample_subsets())
+def test_idempotent_on_sample_subsets(text: str) -> None:
+    first = clean(text).text
+    assert clean(first).text == first
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the title pass takes a short first line as the title even when it is a date or a "
+    "widget ('12.05.2023'), so re-cleaning the text takes the next line ('Comments (3)') as title",
+)
+def test_idempotent_when_the_first_line_is_not_a_headline() -> None:
+    text = (  # found by hypothesis from the WORDS strategy
+        "12.05.2023\nComments (3)\n"
+        "The minister said on Tuesday that the budget would be approved next week."
+    )
+    first = clean(text).text
+    assert clean(first).text == first
