@@ -17,7 +17,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(BIN)/cleaner archive $(DEMO_DB) samples/
+	$(BIN)/cleaner archive $(DEMO_DB) samples/*.raw.*
 	@echo
 	@echo '$$ cleaner search $(DEMO_DB) Pashinyan'
 	@$(BIN)/cleaner search $(DEMO_DB) Pashinyan --limit 3

@@ -80,6 +80,8 @@ class Document:
         if self.fetched_at is not None:
             record["fetched_at"] = self.fetched_at
         for name in RECORD_FIELDS:
+            if name == "id" and "id" in self.extra:
+                continue  # the input's own id passes through unchanged (7 stays 7)
             value = getattr(self, name)
             if name == "removed":
                 value = [r.to_dict() for r in value]

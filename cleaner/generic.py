@@ -46,7 +46,7 @@ ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the b
 _TERMINAL = re.compile(r"""[.!?:;"”»]$""")
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 _SEPARATORS = re.compile(r"\s[|›»·•/]\s|\s-\s.*\s-\s")
-_HANDLE = re.compile(r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|\S+@\S+\.\w")
+_HANDLE = re.compile(r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|[^\s@]{1,64}@[^\s@]{1,255}\.\w")
 _DATE_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{4}\b|\b(?:ago|назад|vor|hace|il y a)\b", re.I)
 
 

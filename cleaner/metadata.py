@@ -78,7 +78,21 @@ def pick_title(units: Sequence[Unit]) -> Unit | None:
         return None
     if not any(is_body_like(u) for u in kept[1:4]):
         return None
+    if not _looks_like_headline(first.text):
+        return None
     return first
+
+
+_HEADLINE_END = re.compile(r"[.,;:\-–—]$")
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _looks_like_headline(text: str) -> bool:
+    """A headline has words (not only a date), starts like a sentence, ends without a stop."""
+    if len(_LETTER_WORD.findall(text)) < 2 or _HEADLINE_END.search(text):
+        return False
+    first = text.lstrip("\"“«'‘([")[:1]
+    return not first.islower()
 
 
 def take_title(units: Sequence[Unit]) -> str | None:

@@ -77,7 +77,7 @@ def clean(
     matches = apply_rules(units, rules)
     meta = collect(matches, hint, fetched_at, units)
     title = take_title(units)
-    if options.generic:
+    if options.generic and kind == "text":  # trafilatura already found the HTML's article
         anchor = apply_generic(units, hint)
         if anchor is not None:
             if title is None:
@@ -153,6 +153,15 @@ def _accounting(units: list[Unit], ruleset: Ruleset) -> tuple[Removal, ...]:
             )
         if unit.removed_by is not None:
             category = category_of(unit.removed_by, ruleset)
-            for number, line in zip(unit.lines, unit.raw, strict=True):
+            for i, (number, line) in enumerate(zip(unit.lines, unit.raw, strict=True)):
+                if i == 0 and unit.prefix_rule is not None:
+                    line = _after_prefix(line, unit.prefix_removed)
+                    if not line:
+                        continue
                 out.append(Removal(unit.removed_by, category, number, line))
     return tuple(out)
+
+
+def _after_prefix(line: str, prefix: str) -> str:
+    """What a prefix rule left of an input line (each removed character is reported once)."""
+    return line[len(prefix) :].strip() if line.startswith(prefix) else line

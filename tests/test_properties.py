@@ -75,8 +75,6 @@ def html_fragments(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
-# Known bugs with strict xfail tests below; the properties step around them until they are fixed.
-_CONTROL_BEFORE_MARK = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]\p{M}")
 # The unit builder re-joins a drop cap scraped apart from its word ("T he" -> "The") on purpose;
 # `make fuzz` found "B aa" -> "Baa". The letter is kept, so the line is not lost.
 _DROP_CAP = regex.compile(r"^(\p{Lu}) (\p{Ll}{2,})")
@@ -104,8 +102,7 @@ def check_invariants(doc: Document, raw: str = "") -> None:
         for part in parts:
             rest = rest.replace(part, "", 1).strip()
         assert not rest or rest in doc.text, f"line {number} partly lost: {rest!r}"
-    if not _CONTROL_BEFORE_MARK.search("\n".join(doc.lines) + raw):
-        assert unicodedata.is_normalized("NFC", doc.text)
+    assert unicodedata.is_normalized("NFC", doc.text)
     assert doc.title is None or unicodedata.is_normalized("NFC", doc.title)
     assert "\x00" not in doc.text
 
@@ -182,14 +179,9 @@ def test_sample_subsets_lose_nothing(text: str) -> None:
     check_invariants(clean(text), text)
 
 
-# --- bugs found by fuzzing, in files owned by others: strict xfails until fixed ---------------
+# --- bugs found by fuzzing, fixed: kept as regression tests ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lines.normalise_line applies NFC before dropping control characters, so a control "
-    "character between a letter and a combining mark leaves the text decomposed",
-)
 def test_text_is_nfc_when_a_control_character_precedes_a_combining_mark() -> None:
     doc = clean("A\x1f\u0300 and e\x07\u0301")
     assert unicodedata.is_normalized("NFC", doc.text)
@@ -202,11 +194,6 @@ def test_html_title_is_nfc() -> None:
     assert doc.title is not None and unicodedata.is_normalized("NFC", doc.title)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline._accounting reports a line whose prefix a prefix rule removed, and whose "
-    "rest another rule removed, with the whole line as text: the prefix is counted twice",
-)
 def test_each_removed_character_is_reported_once() -> None:
     text = (  # found by `make fuzz` from seed 002
         " date 2024-01-03 (MENAFN- Trend News Agency) BAKU, Azerbaijan, January 3. During the\n"
@@ -278,12 +265,6 @@ IDEMPOTENCE_FAILURES = [  # found by hypothesis: re-cleaning removes one more li
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the title passes (take_title, the generic title anchor) take a short first unit as "
-    "the title even when it is a date, a widget or a sentence fragment, so cleaning the clean "
-    "text again takes the next unit as the title: not idempotent on generated input",
-)
 @pytest.mark.parametrize("text", IDEMPOTENCE_FAILURES, ids=["date-first", "seed-002-subset"])
 def test_idempotent_on_generated_input(text: str) -> None:
     first = clean(text).text
