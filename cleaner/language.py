@@ -9,17 +9,18 @@ line to spot a foreign-script ad line.
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 SAMPLE_CHARS = 800  # langdetect is ≥ 98 % right from ~200 characters; cost grows with length
 MIN_LETTERS = 40  # below this, the language cannot be told
 _lock = threading.Lock()
-_factory_ready = False
 
 
 @lru_cache(maxsize=1)
@@ -70,28 +71,207 @@ def detect_language(body: str) -> tuple[str | None, float]:
     sample = body[:SAMPLE_CHARS]
     if sum(1 for ch in sample if ch.isalpha()) < MIN_LETTERS:
         return None, 0.0
-    global _factory_ready
-    from langdetect import DetectorFactory, detector_factory
-    from langdetect.lang_detect_exception import LangDetectException
-
-    with _lock:
-        if not _factory_ready:
-            DetectorFactory.seed = 0
-            detector_factory.init_factory()
-            _factory_ready = True
-        try:
-            detector = detector_factory._factory.create()  # type: ignore[union-attr]
-            detector.append(sample)
-            best = detector.get_probabilities()
-        except LangDetectException:
-            return None, 0.0
+    best = _profiles().probabilities(sample)
     if not best:
         return None, 0.0
-    top = best[0]
-    code = top.lang.split("-", 1)[0]
+    lang, prob = best[0]
+    code = lang.split("-", 1)[0]
     if code in CYRILLIC_LANGUAGES:
         code = cyrillic_language(sample) or code
-    return code, round(float(top.prob), 4)
+    return code, round(float(prob), 4)
+
+
+class _Profiles:
+    """langdetect's detector, computed the same way, without its per-call overheads.
+
+    langdetect 1.0.9 spends ~0.2 s building a dense 55-float row for each of its 88k n-grams
+    before the first call, and ~7 ms per call in per-character Python objects (`NGram`) and an
+    indexed loop over the 55 languages for every one of ~300 random draws. This class loads the
+    same profile files in the same order, builds a row only when an n-gram first occurs, and runs
+    the same seeded trials (same random draws, same float operations in the same order), so the
+    language and probability are identical to `Detector.get_probabilities()` with seed 0
+    (tests/test_language.py and the golden samples check it), several times faster.
+    """
+
+    def __init__(self) -> None:
+        import os
+
+        from langdetect.detector import Detector
+        from langdetect.detector_factory import PROFILES_DIRECTORY
+        from langdetect.utils.ngram import NGram
+
+        self.langs: list[str] = []
+        self._freqs: list[tuple[dict[str, int], list[int]]] = []
+        # Same listing, order and skips as DetectorFactory.load_profile: the order of the
+        # languages is the order of the float sums, so it must not differ.
+        for filename in os.listdir(PROFILES_DIRECTORY):
+            if filename.startswith("."):
+                continue
+            full = os.path.join(PROFILES_DIRECTORY, filename)
+            if not os.path.isfile(full):
+                continue
+            with open(full, encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data["name"] in self.langs:
+                raise ValueError(f"duplicate langdetect profile {data['name']}")
+            self.langs.append(data["name"])
+            self._freqs.append((data.get("freq") or {}, data.get("n_words") or [0, 0, 0]))
+        self._known: set[str] = set()
+        for freq, _ in self._freqs:
+            self._known.update(freq)
+        self._rows: dict[str, Any] = {}  # n-gram -> numpy array, one float per language
+        self._norm = _Normalised(NGram.normalize)
+        self._word_cache: dict[tuple[str, bool], list[str]] = {}
+        self._normalize_vi = NGram.normalize_vi
+        self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
+        self._alpha, self._alpha_width = Detector.ALPHA_DEFAULT, Detector.ALPHA_WIDTH
+        self._limit, self._conv = Detector.ITERATION_LIMIT, Detector.CONV_THRESHOLD
+        self._base_freq, self._threshold = Detector.BASE_FREQ, Detector.PROB_THRESHOLD
+
+    def _row(self, gram: str) -> Any:
+        """The n-gram's probability in each language, as DetectorFactory.add_profile makes it."""
+        row = [0.0] * len(self.langs)
+        length = len(gram)
+        for index, (freq, n_words) in enumerate(self._freqs):
+            count = freq.get(gram)
+            if count is not None and 1 <= length <= 3:
+                row[index] = 1.0 * count / n_words[length - 1]
+        import numpy as np
+
+        array = self._rows[gram] = np.array(row)
+        return array
+
+    def _text(self, text: str) -> str:
+        """Detector.append (one call, default 10,000-character limit) and cleaning_text."""
+        text = self._url.sub(" ", text)
+        text = self._mail.sub(" ", text)
+        text = self._normalize_vi(text)
+        text = _RUN_OF_SPACES.sub(" ", text[:10000])
+        latin = non_latin = 0
+        for ch in text:
+            if "A" <= ch <= "z":
+                latin += 1
+            elif ch >= "\u0300" and not "\u1e00" <= ch <= "\u1eff":  # Latin Extended Additional
+                non_latin += 1
+        if latin * 2 < non_latin:
+            text = "".join(ch for ch in text if ch < "A" or ch > "z")
+        return text
+
+    def _ngrams(self, text: str) -> list[str]:
+        """Detector._extract_ngrams, a word at a time.
+
+        NGram's buffer starts afresh after every space, so the n-grams of a word depend on the
+        word alone (and on whether a space follows it): they are computed once and reused.
+        """
+        words = text.translate(self._norm).split(" ")
+        last = len(words) - 1
+        cache = self._word_cache
+        if len(cache) > 200_000:
+            cache.clear()
+        out: list[str] = []
+        for k, word in enumerate(words):
+            if not word:
+                continue
+            key = (word, k < last)
+            grams = cache.get(key)
+            if grams is None:
+                grams = cache[key] = self._word_ngrams(*key)
+            out += grams
+        return out
+
+    def _word_ngrams(self, word: str, space_after: bool) -> list[str]:
+        """The n-grams NGram yields over ` word` (and its trailing space), in its order.
+
+        A character is skipped when it and the one before are capitals (NGram.capitalword).
+        """
+        known = self._known
+        padded = " " + word + (" " if space_after else "")
+        out: list[str] = []
+        previous_upper = False
+        for j in range(1, len(padded)):
+            ch = padded[j]
+            upper = ch.isupper()
+            if upper and previous_upper:
+                continue
+            previous_upper = upper
+            if ch != " " and ch in known:
+                out.append(ch)
+            if padded[j - 1 : j + 1] in known:
+                out.append(padded[j - 1 : j + 1])
+            if j >= 2 and padded[j - 2 : j + 1] in known:
+                out.append(padded[j - 2 : j + 1])
+        return out
+
+    def probabilities(self, text: str) -> list[tuple[str, float]]:
+        """[(language, probability)] above langdetect's threshold, best first; [] when none.
+
+        numpy does the 55-language updates: element-wise `*`, `+` and `/` round exactly as
+        Python's floats do, and the sum is taken left to right (`add.accumulate`) as `sum()`
+        does, so every float is the one langdetect computes.
+        """
+        import numpy as np
+
+        ngrams = self._ngrams(self._text(text))
+        if not ngrams:
+            return []
+        rows, size = self._rows, len(self.langs)
+        rng = random.Random()
+        rng.seed(0)  # DetectorFactory.seed = 0: the same answer in every process
+        choice, accumulate = rng.choice, np.add.accumulate
+        langprob = np.zeros(size)
+        trials = 7
+        for _ in range(trials):
+            prob = np.full(size, 1.0 / size)
+            alpha = self._alpha + rng.gauss(0.0, 1.0) * self._alpha_width
+            weight = alpha / self._base_freq
+            i = 0
+            while True:
+                word = choice(ngrams)
+                row = rows.get(word)
+                if row is None:
+                    row = self._row(word)
+                prob *= weight + row
+                if i % 5 == 0:
+                    prob /= accumulate(prob)[-1]
+                    if prob.max() > self._conv or i >= self._limit:
+                        break
+                i += 1
+            langprob += prob / trials
+        found = [
+            (lang, float(p))
+            for lang, p in zip(self.langs, langprob.tolist(), strict=True)
+            if p > self._threshold
+        ]
+        found.sort(key=lambda item: item[1], reverse=True)
+        return found
+
+
+_RUN_OF_SPACES = re.compile(" {2,}")
+
+
+class _Normalised(dict[int, str]):
+    """A `str.translate` table computing langdetect's NGram.normalize once per character."""
+
+    def __init__(self, normalize: Any) -> None:
+        super().__init__()
+        self._normalize = normalize
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = self._normalize(chr(code))
+        return value
+
+
+def _profiles() -> _Profiles:
+    """The profiles, loaded once per process (thread-safe)."""
+    global _PROFILES
+    if _PROFILES is None:
+        with _lock:
+            if _PROFILES is None:
+                _PROFILES = _Profiles()
+    return _PROFILES
+
+
+_PROFILES: _Profiles | None = None
 
 
 CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "bg", "mk", "be", "sr"})
