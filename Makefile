@@ -49,7 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(if $(BENCH),--data $(BENCH),)
 
 perf: $(STAMP)
-	$(BIN)/python scripts/perf.py
+	$(BIN)/python scripts/perf.py $(if $(BENCH),--bench $(BENCH),) $(PERF_ARGS)
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py

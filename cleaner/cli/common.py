@@ -191,13 +191,19 @@ def clean_one(
     return doc
 
 
-def _clean_in_worker(item: RawInput | InputFailure | InputNotice) -> Result:
-    if isinstance(item, InputFailure | InputNotice):
-        return item
-    result = clean_one(item)
-    if isinstance(result, InputFailure):
-        result.error = None  # an arbitrary exception may not pickle back to the parent
-    return result
+def _clean_chunk(chunk: list[RawInput]) -> list[Document | InputFailure]:
+    """Clean a chunk in a worker: one round trip per chunk, not per document."""
+    out = []
+    for item in chunk:
+        result = clean_one(item)
+        if isinstance(result, InputFailure):
+            result.error = None  # an arbitrary exception may not pickle back to the parent
+        out.append(result)
+    return out
+
+
+CHUNK = 16  # documents per round trip to a worker
+IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: enough to keep it busy, and no more
 
 
 def run_batch(
@@ -225,8 +231,48 @@ def run_batch(
             else:
                 yield clean_one(item, options, debug=debug)
         return
-    import multiprocessing
+    yield from _run_in_pool(items, (rule_dirs, no_default_rules, kind), jobs)
 
+
+def _run_in_pool(
+    items: Iterable[RawInput | InputFailure | InputNotice],
+    init_args: tuple[tuple[str, ...], bool, str],
+    jobs: int,
+) -> Iterator[Result]:
+    """Workers clean chunks; at most `jobs * IN_FLIGHT_PER_JOB` chunks are read ahead.
+
+    `Pool.imap` reads its whole input ahead as fast as it can: a million-record batch would
+    sit in memory as raw bytes. Here the input is read only as results are taken, so memory
+    stays constant whatever the batch size, and output is written as it goes. Failures and
+    notices from reading never travel to a worker (an exception may not pickle); they keep
+    their place in the output order.
+    """
+    import multiprocessing
+    from collections import deque
+    from itertools import islice
+
+    source = iter(items)
     ctx = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    with ctx.Pool(jobs, _init_worker, (rule_dirs, no_default_rules, kind)) as pool:
-        yield from pool.imap(_clean_in_worker, items, chunksize=16)
+    with ctx.Pool(jobs, _init_worker, init_args) as pool:
+        pending: deque[tuple[list[Result | None], Any]] = deque()
+
+        def submit() -> bool:
+            chunk = list(islice(source, CHUNK))
+            if not chunk:
+                return False
+            slots: list[Result | None] = [
+                item if isinstance(item, InputFailure | InputNotice) else None for item in chunk
+            ]
+            work = [item for item in chunk if isinstance(item, RawInput)]
+            pending.append((slots, pool.apply_async(_clean_chunk, (work,)) if work else None))
+            return True
+
+        for _ in range(jobs * IN_FLIGHT_PER_JOB):
+            if not submit():
+                break
+        while pending:
+            slots, job = pending.popleft()
+            cleaned = iter(job.get() if job is not None else ())
+            submit()
+            for slot in slots:
+                yield slot if slot is not None else next(cleaned)
