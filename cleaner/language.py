@@ -38,12 +38,26 @@ def guess_language(text: str) -> str | None:
     tokens = words(text[:6000])
     if not tokens:
         return None
+    hits = dict.fromkeys(stopwords(), 0)  # in stopwords() order: the first best one wins
+    by_word = _languages_by_stopword()
+    for token in tokens:
+        for lang in by_word.get(token, ()):
+            hits[lang] += 1
     best, best_hits = None, 2
-    for lang, stop in stopwords().items():
-        hits = sum(1 for t in tokens if t in stop)
-        if hits > best_hits:
-            best, best_hits = lang, hits
+    for lang, count in hits.items():
+        if count > best_hits:
+            best, best_hits = lang, count
     return best
+
+
+@lru_cache(maxsize=1)
+def _languages_by_stopword() -> dict[str, tuple[str, ...]]:
+    """Each stop word's languages: one dictionary look-up per token instead of one per language."""
+    out: dict[str, list[str]] = {}
+    for lang, stop in stopwords().items():
+        for word in stop:
+            out.setdefault(word, []).append(lang)
+    return {word: tuple(langs) for word, langs in out.items()}
 
 
 def stopword_density(tokens: list[str], language: str | None) -> float:
