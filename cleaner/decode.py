@@ -47,6 +47,7 @@ _TAG = re.compile(r"</?(?:p|div|br|span|a|li|td|h[1-6]|article|section|body|html
 _WORD = re.compile(r"[^\W\d_]+")
 _ESCAPED = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f]")
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)  # counted in a head
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -85,7 +86,7 @@ def looks_binary(data: bytes) -> bool:
     nuls = head.count(b"\x00")
     if nuls > max(2, len(head) // 1000):
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
 
 

@@ -130,6 +130,12 @@ class _Profiles:
                 raise ValueError(f"duplicate langdetect profile {data['name']}")
             self.langs.append(data["name"])
             self._freqs.append((data.get("freq") or {}, data.get("n_words") or [0, 0, 0]))
+        self._counts = [freq for freq, _ in self._freqs]
+        # Per n-gram length, each language's total; None when one is 0 (then the slow path).
+        self._totals: list[list[int] | None] = []
+        for k in range(3):
+            totals = [int(n_words[k]) for _, n_words in self._freqs]
+            self._totals.append(totals if all(totals) else None)
         self._known: set[str] = set()
         for freq, _ in self._freqs:
             self._known.update(freq)
@@ -143,15 +149,22 @@ class _Profiles:
         self._base_freq, self._threshold = Detector.BASE_FREQ, Detector.PROB_THRESHOLD
 
     def _row(self, gram: str) -> Any:
-        """The n-gram's probability in each language, as DetectorFactory.add_profile makes it."""
-        row = [0.0] * len(self.langs)
-        length = len(gram)
-        for index, (freq, n_words) in enumerate(self._freqs):
-            count = freq.get(gram)
-            if count is not None and 1 <= length <= 3:
-                row[index] = 1.0 * count / n_words[length - 1]
+        """The n-gram's probability in each language, as DetectorFactory.add_profile makes it.
+
+        `count / n` is `1.0 * count / n` exactly: both integers are exact as floats.
+        """
         import numpy as np
 
+        length = len(gram)
+        if 1 <= length <= 3 and self._totals[length - 1] is not None:
+            totals = self._totals[length - 1]
+            row = [freq.get(gram, 0) / n for freq, n in zip(self._counts, totals, strict=True)]
+        else:
+            row = [0.0] * len(self.langs)
+            for index, (freq, n_words) in enumerate(self._freqs):
+                count = freq.get(gram)
+                if count is not None and 1 <= length <= 3:
+                    row[index] = 1.0 * count / n_words[length - 1]
         array = self._rows[gram] = np.array(row)
         return array
 
