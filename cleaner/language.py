@@ -83,7 +83,7 @@ def script_of(text: str) -> str | None:
 def detect_language(body: str) -> tuple[str | None, float]:
     """(ISO 639-1 code, probability) of the body, or (None, 0.0) when too short to tell."""
     sample = body[:SAMPLE_CHARS]
-    if sum(1 for ch in sample if ch.isalpha()) < MIN_LETTERS:
+    if not _has_letters(sample, MIN_LETTERS):
         return None, 0.0
     best = _profiles().probabilities(sample)
     if not best:
@@ -174,12 +174,8 @@ class _Profiles:
         text = self._mail.sub(" ", text)
         text = self._normalize_vi(text)
         text = _RUN_OF_SPACES.sub(" ", text[:10000])
-        latin = non_latin = 0
-        for ch in text:
-            if "A" <= ch <= "z":
-                latin += 1
-            elif ch >= "\u0300" and not "\u1e00" <= ch <= "\u1eff":  # Latin Extended Additional
-                non_latin += 1
+        latin = len(_LATIN.findall(text))
+        non_latin = len(_NON_LATIN.findall(text))  # Latin Extended Additional does not count
         if latin * 2 < non_latin:
             text = "".join(ch for ch in text if ch < "A" or ch > "z")
         return text
@@ -244,7 +240,7 @@ class _Profiles:
         rows, size = self._rows, len(self.langs)
         rng = random.Random()
         rng.seed(0)  # DetectorFactory.seed = 0: the same answer in every process
-        choice, accumulate = rng.choice, np.add.accumulate
+        randbelow, accumulate, count = rng._randbelow, np.add.accumulate, len(ngrams)
         langprob = np.zeros(size)
         trials = 7
         for _ in range(trials):
@@ -253,7 +249,7 @@ class _Profiles:
             weight = alpha / self._base_freq
             i = 0
             while True:
-                word = choice(ngrams)
+                word = ngrams[randbelow(count)]  # what rng.choice(ngrams) draws
                 row = rows.get(word)
                 if row is None:
                     row = self._row(word)
@@ -274,6 +270,18 @@ class _Profiles:
 
 
 _RUN_OF_SPACES = re.compile(" {2,}")
+_LATIN = re.compile("[A-z]")
+_NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")
+
+
+def _has_letters(text: str, needed: int) -> bool:
+    """At least `needed` alphabetic characters; stops counting once there are enough."""
+    for ch in text:
+        if ch.isalpha():
+            needed -= 1
+            if needed <= 0:
+                return True
+    return needed <= 0
 
 
 class _Normalised(dict[int, str]):
