@@ -104,7 +104,7 @@ class _Profiles:
     same profile files in the same order, builds a row only when an n-gram first occurs, and runs
     the same seeded trials (same random draws, same float operations in the same order), so the
     language and probability are identical to `Detector.get_probabilities()` with seed 0
-    (tests/test_language.py and the golden samples check it), several times faster.
+    (tests/test_language_fast.py and the golden samples check it), several times faster.
     """
 
     def __init__(self) -> None:
