@@ -19,7 +19,11 @@ _COMMANDS = {
     "archive": ("cleaner.cli.archive_cmds", "archive", "Clean and store into a SQLite archive."),
     "search": ("cleaner.cli.archive_cmds", "search", "Full-text search an archive."),
     "export": ("cleaner.cli.archive_cmds", "export", "Stream clean texts out of an archive."),
-    "reclean": ("cleaner.cli.archive_cmds", "reclean", "Re-run the rules over archived raw documents."),
+    "reclean": (
+        "cleaner.cli.archive_cmds",
+        "reclean",
+        "Re-run the rules over archived raw documents.",
+    ),
     "serve": ("cleaner.cli.archive_cmds", "serve", "Browse and search an archive in Datasette."),
     "rules": ("cleaner.cli.rules_cmd", "rules", "List, check and show rules."),
 }
