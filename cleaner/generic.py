@@ -37,13 +37,14 @@ GOOD, NEAR_GOOD, SHORT, BAD = "good", "near-good", "short", "bad"
 LENGTH_LOW = 60  # characters: below this a line is at best 'short'
 LENGTH_HIGH = 160  # characters: above this a near-good line with stop words is good
 STOP_LOW, STOP_HIGH = 0.22, 0.28  # stop-word density thresholds (with our compact lists)
-SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 6.0, 0.3
+SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 10.0, 0.6  # tuned on the dev files (scripts/tune_generic.py)
 USE_ANCHOR = True
 ANCHOR_WINDOW = 25  # kept units after the repeated title in which the body must start
 MIN_TITLE_SHARE = 0.45  # a repeated title covers this much of the first line
 ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the best run
 
 _TERMINAL = re.compile(r"""[.!?:;"”»]$""")
+_SENTENCE_MARK = re.compile(r"[.!?。！？]")
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 _SEPARATORS = re.compile(r"\s[|›»·•/]\s|\s-\s.*\s-\s")
 _HANDLE = re.compile(r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|[^\s@]{1,64}@[^\s@]{1,255}\.\w")
@@ -68,6 +69,8 @@ def classify(text: str, language: str | None) -> str:
         return BAD
     if len(_HANDLE.findall(text)) * 4 > n:
         return BAD
+    if n >= 40 and not _SENTENCE_MARK.search(text):
+        return BAD  # a long run of words without a single full stop: tags, menus, archives
     known = language in stopwords()
     density = stopword_density(tokens, language) if known else None
     if _ELLIPSIS.search(text) and chars < 400:
