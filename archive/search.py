@@ -17,6 +17,7 @@ from typing import Any
 from archive.dedupe import fold
 from archive.schema import RECORD_COLUMNS
 from archive.store import Archive
+from cleaner.document import RECORD_FIELDS
 
 _TOKEN = re.compile(r'"([^"]*)"|([^\s"]+)')
 _WORDISH = re.compile(r"\w")
@@ -151,22 +152,7 @@ def iter_records(
             "SELECT rule, category, line, text FROM removals WHERE article_id = ? ORDER BY id",
             (article_id,),
         ).fetchall()
-        for name in (
-            "id",
-            "source",
-            "url",
-            "title",
-            "text",
-            "language",
-            "language_probability",
-            "published",
-            "page_date",
-            "publisher",
-            "category",
-            "author",
-            "published_source",
-            "paywalled",
-        ):
+        for name in RECORD_FIELDS[: RECORD_FIELDS.index("removed")]:
             record[name] = values[name]
         record["removed"] = [
             {"rule": r, "category": c, "line": n, "text": t} for r, c, n, t in removed
