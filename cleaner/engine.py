@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
+import ahocorasick
 import regex
 
 from cleaner.lines import Unit
@@ -44,13 +47,61 @@ def body_start(units: Sequence[Unit]) -> int:
     return len(units)
 
 
-def match_unit(unit: Unit, rules: Sequence[Rule], position: str) -> Match | None:
+class Dispatch:
+    """Which rules can match a line: one Aho-Corasick pass finds every keyword in it.
+
+    Trying each rule's keywords with `in` cost ~500 substring tests per line; the automaton
+    finds all of them in one C pass, and only the rules whose keyword occurs (plus the few
+    without keywords) run their regular expression, still in rule order.
+    """
+
+    __slots__ = ("rules", "always", "automaton")
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        self.always = frozenset(i for i, r in enumerate(self.rules) if not r.keywords)
+        by_keyword: dict[str, set[int]] = {}
+        for i, rule in enumerate(self.rules):
+            for keyword in rule.keywords:
+                by_keyword.setdefault(keyword, set()).add(i)
+        self.automaton: Any = None
+        if by_keyword:
+            automaton = ahocorasick.Automaton()
+            for keyword, owners in by_keyword.items():
+                automaton.add_word(keyword, frozenset(owners))
+            automaton.make_automaton()
+            self.automaton = automaton
+
+    def candidates(self, low: str) -> list[int]:
+        """Indices of the rules worth trying on a lower-cased line, in rule order."""
+        found = set(self.always)
+        if self.automaton is not None:
+            for _, owners in self.automaton.iter(low):
+                found |= owners
+        return sorted(found)
+
+
+_DISPATCH: dict[tuple[int, ...], Dispatch] = {}
+
+
+def dispatch_for(rules: Sequence[Rule]) -> Dispatch:
+    """The Dispatch of a rule list, built once per distinct list (it holds the rules, so the
+    ids in the key stay theirs)."""
+    key = tuple(map(id, rules))
+    found = _DISPATCH.get(key)
+    if found is None:
+        if len(_DISPATCH) >= 64:
+            _DISPATCH.clear()
+        found = _DISPATCH[key] = Dispatch(rules)
+    return found
+
+
+def match_unit(unit: Unit, dispatch: Dispatch, position: str) -> Match | None:
     """The first rule that matches this unit on its own."""
-    low = unit.text.lower()
-    for rule in rules:
+    rules = dispatch.rules
+    for i in dispatch.candidates(unit.text.lower()):
+        rule = rules[i]
         if rule.where != "any" and position and rule.where != position:
-            continue
-        if rule.keywords and not any(k in low for k in rule.keywords):
             continue
         found = rule.search(unit.text)
         if found is None:
@@ -69,6 +120,7 @@ def apply_rules(
 
     `positional=False` ignores `where` constraints (rule examples are single lines).
     """
+    dispatch = dispatch_for(rules)
     start = body_start(units)
     after_body = _after_body(units)
     matches: dict[int, Match] = {}
@@ -81,7 +133,7 @@ def apply_rules(
             position = "bottom"
         else:
             position = "any"
-        found = match_unit(unit, rules, position if positional else "")
+        found = match_unit(unit, dispatch, position if positional else "")
         if found is not None:
             matches[unit.index] = found
     # Later headings first: a unit under two extents belongs to the nearest heading above it.
@@ -98,9 +150,7 @@ def _after_body(units: Sequence[Unit]) -> list[bool]:
     article with it as a `rest` rule would.
     """
     prose = [u.index for u in units if is_body_like(u)]
-    start = next(
-        (a for a, b in zip(prose, prose[1:]) if b - a <= BODY_CONFIRM_WINDOW), len(units)
-    )
+    start = next((a for a, b in pairwise(prose) if b - a <= BODY_CONFIRM_WINDOW), len(units))
     return [unit.index > start for unit in units]
 
 
