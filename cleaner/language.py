@@ -30,7 +30,8 @@ def stopwords() -> dict[str, frozenset[str]]:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORDS.findall(text)]
+    """The text's words, lower-cased (lower-casing first: one C call instead of one per word)."""
+    return _WORDS.findall(text.lower())
 
 
 def guess_language(text: str) -> str | None:
@@ -240,7 +241,8 @@ class _Profiles:
         rows, size = self._rows, len(self.langs)
         rng = random.Random()
         rng.seed(0)  # DetectorFactory.seed = 0: the same answer in every process
-        randbelow, accumulate, count = rng._randbelow, np.add.accumulate, len(ngrams)
+        accumulate, count = np.add.accumulate, len(ngrams)
+        getrandbits, bits = rng.getrandbits, count.bit_length()
         langprob = np.zeros(size)
         trials = 7
         for _ in range(trials):
@@ -249,7 +251,11 @@ class _Profiles:
             weight = alpha / self._base_freq
             i = 0
             while True:
-                word = ngrams[randbelow(count)]  # what rng.choice(ngrams) draws
+                # rng.choice(ngrams), inlined: Random._randbelow draws `bits` bits until < count
+                drawn = getrandbits(bits)
+                while drawn >= count:
+                    drawn = getrandbits(bits)
+                word = ngrams[drawn]
                 row = rows.get(word)
                 if row is None:
                     row = self._row(word)
