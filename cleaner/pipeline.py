@@ -2,13 +2,14 @@
 
 The passes, in order (docs/algorithm.md explains why):
 decode → HTML extraction (HTML only) → units (re-joined paragraphs) → language guess →
-rule engine → title → metadata → clean text → language of the body → accounting.
+rule engine → title → site template (when given) → generic classifier (text only) → metadata →
+clean text → language of the body → accounting.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cleaner import __version__
@@ -28,6 +29,7 @@ from cleaner.metadata import (
     take_title,
 )
 from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
+from cleaner.templates import Templates, apply_template, document_keys, site_key
 
 INPUT_KINDS = ("auto", "text", "html")
 
@@ -41,6 +43,9 @@ class CleanOptions:
     include_preview: bool = False
     generic: bool = True  # the generic classifier beside the named rules
     extra_rules: tuple[Any, ...] = field(default=())
+    # Site key -> that site's template keys (cleaner.templates); a document whose site has an
+    # entry loses its template lines. None: no template pass at all.
+    templates: Templates | None = field(default=None, compare=False)
 
 
 def clean(
@@ -57,26 +62,21 @@ def clean(
     options = options or CleanOptions()
     ruleset = options.ruleset or default_ruleset()
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    if isinstance(raw, str):
-        text, encoding = raw, None
-    else:
-        text, encoding = decode_bytes(raw)
-    kind = options.input_kind
-    if kind == "auto":
-        kind = "html" if looks_like_html(text) else "text"
-    html_meta = None
-    if kind == "html":
-        from cleaner.extract_html import extract
-
-        html_meta = extract(text, url)
-        raw_html = text
-        text = html_meta.text
+    text, encoding, kind, html_meta, raw_html = _page_text(raw, options.input_kind, url)
     units, lines = make_units(text)
     hint = guess_language(" ".join(u.text for u in units[:200]))
-    rules = [r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)]
+    rules = [
+        r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)
+    ]
     matches = apply_rules(units, rules)
     meta = collect(matches, hint, fetched_at, units)
+    if html_meta is not None:  # before the template pass: the site may be the HTML's publisher
+        _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
     title = take_title(units)
+    if options.templates:
+        title = _apply_site_template(
+            units, options.templates.get(site_key(url, meta.publisher)), title
+        )
     if options.generic and kind == "text":  # trafilatura already found the HTML's article
         anchor = apply_generic(units, hint)
         if anchor is not None:
@@ -86,7 +86,6 @@ def clean(
             if units[0].kept or units[0].removed_by == "generic.outside-body":
                 units[0].removed_by = "meta.repeated-title"
     if html_meta is not None:
-        _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
         title = title or meta.title
     byline_date(meta, units, hint, fetched_at)
     body = "\n\n".join(u.text for u in units if u.kept)
@@ -117,6 +116,63 @@ def clean(
         extra=dict(extra or {}),
         lines=tuple(lines),
     )
+
+
+def _page_text(
+    raw: bytes | str, input_kind: str, url: str | None
+) -> tuple[str, str | None, str, Any, str]:
+    """The text whose lines become units: the decoded scrape, or the HTML's extracted text.
+
+    Returns (text, encoding, kind, trafilatura's result or None, the raw HTML or "").
+    """
+    if isinstance(raw, str):
+        text, encoding = raw, None
+    else:
+        text, encoding = decode_bytes(raw)
+    kind = input_kind
+    if kind == "auto":
+        kind = "html" if looks_like_html(text) else "text"
+    if kind != "html":
+        return text, encoding, kind, None, ""
+    from cleaner.extract_html import extract
+
+    html_meta = extract(text, url)
+    return html_meta.text, encoding, kind, html_meta, text
+
+
+def _apply_site_template(
+    units: list[Unit], keys: frozenset[int] | None, title: str | None
+) -> str | None:
+    """Remove the site's template lines; the headline, already taken, is never one of them.
+
+    When no headline was found, it is looked for again: a site menu above it may have hidden it.
+    """
+    if keys and apply_template(units, keys) and title is None:
+        return take_title(units)
+    return title
+
+
+def template_keys(
+    raw: bytes | str,
+    *,
+    url: str | None = None,
+    options: CleanOptions | None = None,
+) -> tuple[str | None, frozenset[int]]:
+    """The site of one raw document and its line keys: what a template learner counts.
+
+    The first pass of a batch. With a URL only the text is needed (no rules, a fraction of a
+    clean); without one, the site is the publisher the rules find, so the page is cleaned.
+    """
+    options = options or CleanOptions()
+    site = site_key(url)
+    if site is not None:
+        text = _page_text(raw, options.input_kind, url)[0]
+        return site, document_keys(u.text for u in make_units(text)[0])
+    doc = clean(raw, url=url, options=replace(options, templates=None))
+    site = site_key(None, doc.publisher)
+    if site is None:
+        return None, frozenset()
+    return site, document_keys(u.text for u in make_units("\n".join(doc.lines))[0])
 
 
 def _merge_html_metadata(
