@@ -13,6 +13,7 @@ import random
 import re
 import threading
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -41,9 +42,9 @@ def guess_language(text: str) -> str | None:
         return None
     hits = dict.fromkeys(stopwords(), 0)  # in stopwords() order: the first best one wins
     by_word = _languages_by_stopword()
-    for token in tokens:
+    for token, count in Counter(tokens).items():  # one look-up per distinct word
         for lang in by_word.get(token, ()):
-            hits[lang] += 1
+            hits[lang] += count
     best, best_hits = None, 2
     for lang, count in hits.items():
         if count > best_hits:
