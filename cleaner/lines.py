@@ -43,10 +43,8 @@ class Unit:
 
 def normalise_line(line: str) -> str:
     """NFC, control characters dropped, runs of (no-break) spaces as one space, stripped."""
-    if _CONTROL.search(line):
-        line = _CONTROL.sub(
-            "", line
-        )  # before NFC, or a control between a letter and its mark stays
+    if _CONTROL.search(line):  # before NFC, or a control between a letter and its mark stays
+        line = _CONTROL.sub("", line)
     line = unicodedata.normalize("NFC", line)
     return _SPACES.sub(" ", line).strip()
 
