@@ -365,8 +365,29 @@ def serve(db: str, port: int, host: str, debug: bool) -> None:
         fail_usage(str(exc))
     from datasette.cli import cli as datasette_cli
 
-    with tempfile.TemporaryDirectory(prefix="cleaner-serve-") as tmp:
+    with (
+        _exit_on_sigterm(),
+        tempfile.TemporaryDirectory(prefix="cleaner-serve-") as tmp,
+    ):
         meta = Path(tmp) / "metadata.json"
         meta.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
         click.echo(f"cleaner: serving {db} read-only at http://{host}:{port}/{path.stem}", err=True)
         datasette_cli.main(args=datasette_args(path, meta, host, port), prog_name="datasette")
+
+
+@contextlib.contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143), so `with` blocks (the metadata's temp dir) unwind.
+
+    uvicorn catches SIGTERM for a graceful shutdown, then re-raises it with the handler it
+    found: the default one would kill the process before any cleanup runs.
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,10 +1,8 @@
-"""Fixtures for the archive tests: the five seed scrapes, generated corpora, CLI runners."""
+"""Fixtures for the archive tests: the five seed scrapes, CLI runners (corpora: corpus.py)."""
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import shutil
 import sqlite3
 import subprocess
@@ -18,89 +16,6 @@ from cleaner.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "samples").glob("00[0-4]_*.raw.*"))
-
-_WORDS = [
-    "harbour",
-    "council",
-    "minister",
-    "railway",
-    "strike",
-    "budget",
-    "river",
-    "election",
-    "museum",
-    "festival",
-    "farmers",
-    "wheat",
-    "export",
-    "drought",
-    "court",
-    "ruling",
-    "police",
-    "station",
-    "bridge",
-    "hospital",
-    "school",
-    "teachers",
-    "union",
-    "pension",
-    "reform",
-    "energy",
-    "prices",
-    "winter",
-    "heating",
-    "market",
-    "shares",
-    "bank",
-    "inflation",
-    "report",
-    "village",
-    "mayor",
-    "airport",
-    "runway",
-    "storm",
-    "coast",
-    "fishing",
-    "boats",
-    "tourism",
-    "library",
-    "archive",
-    "science",
-    "research",
-    "vaccine",
-    "doctors",
-    "patients",
-    "city",
-    "traffic",
-    "tunnel",
-]
-
-
-def generated_text(n: int, rng: random.Random, tag: str) -> str:
-    """A plausible English article, unique per `n`/`tag`, with no boilerplate lines."""
-    paras = []
-    for p in range(3):
-        sentences = []
-        for s in range(2):
-            words = rng.choices(_WORDS, k=12)
-            words.insert(3, f"{tag}{n}x{p}{s}")
-            sentences.append(" ".join(words).capitalize() + ".")
-        paras.append(" ".join(sentences))
-    return f"The {rng.choice(_WORDS)} story number {n}\n\n" + "\n\n".join(paras) + "\n"
-
-
-def write_jsonl(path: Path, count: int, tag: str, seed: int = 0) -> Path:
-    """`count` generated documents as one JSON Lines file."""
-    rng = random.Random(seed)
-    with open(path, "w", encoding="utf-8") as handle:
-        for n in range(count):
-            record = {
-                "id": f"{tag}-{n}",
-                "url": f"https://example.org/{tag}/{n}",
-                "text": generated_text(n, rng, tag),
-            }
-            handle.write(json.dumps(record) + "\n")
-    return path
 
 
 @pytest.fixture
@@ -127,10 +42,12 @@ def seed_db(tmp_path: Path, seeds: Path) -> Path:
     return db
 
 
-def cleaner_process(*args: str, **kwargs: object) -> subprocess.Popen[bytes]:
-    """`cleaner ARGS` as a separate process (for concurrency and signals)."""
+def cleaner_process(
+    *args: str, env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.Popen[bytes]:
+    """`cleaner ARGS` as a separate process (for concurrency and signals); `env` adds to ours."""
     exe = Path(sys.executable).with_name("cleaner")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.Popen([str(exe), *args], env=env, **kwargs)  # type: ignore[call-overload]
 
 

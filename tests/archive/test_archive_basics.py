@@ -267,7 +267,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, seeds: Path) -> None:
 
 
 def test_archive_with_worker_processes(tmp_path: Path) -> None:
-    from tests.archive.conftest import write_jsonl
+    from tests.archive.corpus import write_jsonl
 
     docs = write_jsonl(tmp_path / "j.jsonl", 60, "jobs")
     db = tmp_path / "j.db"

@@ -14,7 +14,8 @@ import pytest
 import archive.store
 from archive import Archive, ArchiveError, Hooks, ingest, sequential
 from cleaner.inputs import read_inputs
-from tests.archive.conftest import cleaner_process, invoke, query, scalar, write_jsonl
+from tests.archive.conftest import cleaner_process, invoke, query, scalar
+from tests.archive.corpus import write_jsonl
 
 TIMEOUT = 150  # seconds; generous for a loaded 2-core machine, never a pass condition
 

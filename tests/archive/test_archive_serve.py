@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -57,18 +58,18 @@ def served_db(seed_db: Path, tmp_path: Path) -> Path:
     return seed_db
 
 
-@pytest.fixture
-def server(served_db: Path, tmp_path: Path) -> Iterator[str]:
-    """`cleaner serve` in a subprocess; yields its base URL; always stopped."""
+@contextlib.contextmanager
+def serving(db: Path, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`cleaner serve DB` in a subprocess; yields its base URL; stopped with SIGTERM after."""
     port = free_port()
-    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed in finally
-    proc = cleaner_process("serve", str(served_db), "--port", str(port), stdout=log, stderr=log)
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in finally
+    proc = cleaner_process("serve", str(db), "--port", str(port), stdout=log, stderr=log, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"serve exited: {(tmp_path / 'serve.log').read_text()}")
+                pytest.fail(f"serve exited: {log_path.read_text()}")
             try:
                 if get(f"{base}/-/versions.json")[0] == 200:
                     break
@@ -86,6 +87,22 @@ def server(served_db: Path, tmp_path: Path) -> Iterator[str]:
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def server(served_db: Path, tmp_path: Path) -> Iterator[str]:
+    with serving(served_db, tmp_path / "serve.log") as base:
+        yield base
+
+
+@pytest.mark.slow
+def test_stopped_server_leaves_no_temporary_files(seed_db: Path, tmp_path: Path) -> None:
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    with serving(seed_db, tmp_path / "serve.log", env={"TMPDIR": str(tmp)}) as base:
+        assert get(f"{base}/db/articles.json")[0] == 200
+        assert list(tmp.iterdir()), "the metadata file lives in TMPDIR while serving"
+    assert list(tmp.iterdir()) == []
 
 
 @pytest.mark.slow
