@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from typing import IO
 
 import click
 
 from cleaner.cli.common import (
     build_ruleset,
     input_options,
+    learn_templates,
     report,
     rule_options,
     rule_warnings,
@@ -16,7 +22,9 @@ from cleaner.cli.common import (
     warn,
 )
 from cleaner.cli.output import Writer
-from cleaner.inputs import InputFailure, InputNotice, read_inputs
+from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
+from cleaner.ruleset import Ruleset
+from cleaner.templates import Templates
 
 
 @click.command()
@@ -33,12 +41,21 @@ from cleaner.inputs import InputFailure, InputNotice, read_inputs
 @click.option(
     "--explain", is_flag=True, help="Show every input line: '+' kept, '-' removed + rule id."
 )
+@click.option(
+    "--templates/--no-templates",
+    default=True,
+    show_default=True,
+    help="Learn each site's template lines (menus, footers: lines on at least half of, and "
+    "3 or more of, the batch's pages of one site) in a first pass, then remove them "
+    "as template.site-line.",
+)
 @input_options
 @rule_options
 def clean(
     paths: tuple[str, ...],
     fmt: str,
     explain: bool,
+    templates: bool,
     input_kind: str,
     url: str | None,
     fetched_at: str | None,
@@ -57,52 +74,118 @@ def clean(
       cat scrape.txt | cleaner clean
       cleaner clean page.html --format json
       cleaner clean scrapes/ --format jsonl --jobs 2 > clean.jsonl
+      cleaner clean --no-templates crawl.warc.gz
       cleaner clean --explain scrape.txt | grep '^-'
       cleaner clean --rules my-rules/ scrape.txt
       curl -s URL | cleaner clean --url URL --fetched-at 2024-05-01T10:00:00Z
+
+    A batch is read twice: a first pass counts, per site (URL host, else publisher), the
+    hashes of its lines; the second cleans. Standard input is copied to a temporary file
+    for that (--no-templates reads it once).
 
     Exit status: 0 all good; 1 some inputs failed (named on standard error, the
     others still written); 2 bad usage or unreadable rules.
     """
     ruleset = build_ruleset(rule_dirs, no_default_rules, debug)
-    items = read_inputs(
-        paths,
-        kind=input_kind,
-        stdin=sys.stdin.buffer,
-        url=url,
-        fetched_at=fetched_at,
-        max_bytes=max_size * 1024 * 1024,
-    )
+    stdin: IO[bytes] = sys.stdin.buffer
+    uses_stdin = not paths or "-" in paths
+    with contextlib.ExitStack() as stack:
+        if templates and uses_stdin:
+            stdin = stack.enter_context(_spooled(stdin))
+
+        def inputs() -> Iterator[Item]:
+            if uses_stdin:
+                stdin.seek(0)
+            return read_inputs(
+                paths,
+                kind=input_kind,
+                stdin=stdin,
+                url=url,
+                fetched_at=fetched_at,
+                max_bytes=max_size * 1024 * 1024,
+            )
+
+        stack.enter_context(rule_warnings())  # one context: a rule's warning shows once
+        learned: Templates | None = None
+        if templates:
+            learner = learn_templates(
+                inputs(),
+                ruleset=ruleset,
+                rule_dirs=rule_dirs,
+                no_default_rules=no_default_rules,
+                input_kind=input_kind,
+                jobs=jobs,
+            )
+            learned = learner.mapping() or None
+        _write_all(
+            inputs(),
+            fmt,
+            explain,
+            ruleset,
+            rule_dirs,
+            no_default_rules,
+            input_kind,
+            jobs,
+            debug,
+            learned,
+        )
+
+
+def _write_all(
+    items: Iterator[Item],
+    fmt: str,
+    explain: bool,
+    ruleset: Ruleset,
+    rule_dirs: tuple[str, ...],
+    no_default_rules: bool,
+    input_kind: str,
+    jobs: int,
+    debug: bool,
+    templates: Templates | None,
+) -> None:
+    """The cleaning pass: every result written or reported in input order; exit 1 on failures."""
     writer = Writer(sys.stdout, fmt, explain)
     failed = 0
-    with rule_warnings():
-        results = run_batch(
-            items,
-            ruleset=ruleset,
-            rule_dirs=rule_dirs,
-            no_default_rules=no_default_rules,
-            input_kind=input_kind,
-            jobs=jobs,
-            debug=debug,
-        )
-        try:
-            for result in results:
-                if isinstance(result, InputFailure):
-                    failed += 1
-                    report(result.source, result.reason)
-                elif isinstance(result, InputNotice):
-                    warn(result.source, result.reason)
-                else:
-                    writer.write(result)
-        except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(0)
-        except Exception as exc:  # noqa: BLE001 - one line, not a traceback, unless --debug
-            if debug:
-                raise
-            writer.close()
-            report("error", f"internal error ({type(exc).__name__}: {exc}); rerun with --debug")
-            sys.exit(1)
+    results = run_batch(
+        items,
+        ruleset=ruleset,
+        rule_dirs=rule_dirs,
+        no_default_rules=no_default_rules,
+        input_kind=input_kind,
+        jobs=jobs,
+        debug=debug,
+        templates=templates,
+    )
+    try:
+        for result in results:
+            if isinstance(result, InputFailure):
+                failed += 1
+                report(result.source, result.reason)
+            elif isinstance(result, InputNotice):
+                warn(result.source, result.reason)
+            else:
+                writer.write(result)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback, unless --debug
+        if debug:
+            raise
+        writer.close()
+        report("error", f"internal error ({type(exc).__name__}: {exc}); rerun with --debug")
+        sys.exit(1)
     writer.close()
     if failed:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _spooled(stream: IO[bytes]) -> Iterator[IO[bytes]]:
+    """Standard input copied to an unnamed temporary file, so that it can be read twice.
+
+    It holds the whole input on disk (not in memory) and is gone when the command ends.
+    """
+    with tempfile.TemporaryFile() as copy:
+        shutil.copyfileobj(stream, copy, 1 << 20)
+        copy.seek(0)
+        yield copy

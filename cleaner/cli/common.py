@@ -6,6 +6,7 @@ import contextlib
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,9 @@ import click
 from cleaner.document import Document
 from cleaner.errors import CleanerError, RuleFileError
 from cleaner.inputs import InputFailure, InputNotice, RawInput
-from cleaner.pipeline import CleanOptions, clean
+from cleaner.pipeline import CleanOptions, clean, template_keys
 from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
+from cleaner.templates import TemplateLearner, Templates
 
 Result = Document | InputFailure | InputNotice
 
@@ -145,10 +147,15 @@ def rule_warnings() -> Iterator[None]:
 _WORKER_OPTIONS: CleanOptions | None = None
 
 
-def _init_worker(rule_dirs: tuple[str, ...], no_default_rules: bool, kind: str) -> None:
+def _init_worker(
+    rule_dirs: tuple[str, ...],
+    no_default_rules: bool,
+    kind: str,
+    templates: Templates | None = None,
+) -> None:
     global _WORKER_OPTIONS
     ruleset = load_ruleset(rule_dirs, defaults=not no_default_rules)
-    _WORKER_OPTIONS = CleanOptions(ruleset=ruleset, input_kind=kind)
+    _WORKER_OPTIONS = CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
 
 def clean_one(
@@ -159,9 +166,7 @@ def clean_one(
     An unexpected exception is a bug, but one bad page must not stop a batch of thousands: it
     is reported on one line with its type, and `--debug` shows the traceback.
     """
-    options = options or _WORKER_OPTIONS or CleanOptions()
-    if item.kind != "auto" and item.kind != options.input_kind:
-        options = CleanOptions(ruleset=options.ruleset, input_kind=item.kind)
+    options = _item_options(item, options)
     try:
         doc = clean(
             item.data,
@@ -191,6 +196,14 @@ def clean_one(
     return doc
 
 
+def _item_options(item: RawInput, options: CleanOptions | None) -> CleanOptions:
+    """The batch's options, with the input kind a JSONL record or WARC response declared."""
+    options = options or _WORKER_OPTIONS or CleanOptions()
+    if item.kind != "auto" and item.kind != options.input_kind:
+        options = replace(options, input_kind=item.kind)
+    return options
+
+
 def _clean_chunk(chunk: list[RawInput]) -> list[Document | InputFailure]:
     """Clean a chunk in a worker: one round trip per chunk, not per document."""
     out = []
@@ -215,14 +228,16 @@ def run_batch(
     input_kind: str,
     jobs: int,
     debug: bool = False,
+    templates: Templates | None = None,
 ) -> Iterator[Result]:
     """Clean every item in input order, one result per item, with `jobs` workers when asked.
 
     With `debug`, the first error is raised with its traceback instead of being reported.
+    `templates` (from `learn_templates`) removes each site's template lines.
     """
     kind = input_kind if input_kind in ("text", "html") else "auto"
     if jobs <= 1 or debug:
-        options = CleanOptions(ruleset=ruleset, input_kind=kind)
+        options = CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
         for item in items:
             if isinstance(item, InputFailure) and debug and item.error is not None:
                 raise item.error
@@ -231,14 +246,67 @@ def run_batch(
             else:
                 yield clean_one(item, options, debug=debug)
         return
-    yield from _run_in_pool(items, (rule_dirs, no_default_rules, kind), jobs)
+    yield from _run_in_pool(items, (rule_dirs, no_default_rules, kind, templates), jobs)
+
+
+SiteKeys = tuple[str | None, frozenset[int]]
+
+
+def _keys_one(item: RawInput, options: CleanOptions | None = None) -> SiteKeys | None:
+    """One document's site and line keys; None when it cannot be read (pass 2 reports it)."""
+    options = _item_options(item, options)
+    try:
+        return template_keys(item.data, url=item.url, options=options)
+    except Exception:  # noqa: BLE001 - the cleaning pass names the input and the reason
+        return None
+
+
+def _keys_chunk(chunk: list[RawInput]) -> list[SiteKeys | None]:
+    """Line keys of a chunk in a worker: only hashes travel back, never texts."""
+    return [_keys_one(item) for item in chunk]
+
+
+def learn_templates(
+    items: Iterable[RawInput | InputFailure | InputNotice],
+    *,
+    ruleset: Ruleset,
+    rule_dirs: tuple[str, ...],
+    no_default_rules: bool,
+    input_kind: str,
+    jobs: int,
+    learner: TemplateLearner | None = None,
+) -> TemplateLearner:
+    """The first pass over a batch: count each site's line keys (hashes only, no texts).
+
+    Failures and notices are skipped here: the cleaning pass reads the inputs again and
+    reports each once, in its place.
+    """
+    from itertools import chain, islice
+
+    learner = learner or TemplateLearner()
+    kind = input_kind if input_kind in ("text", "html") else "auto"
+    documents = (item for item in items if isinstance(item, RawInput))
+    head = list(islice(documents, learner.min_docs))
+    if len(head) < learner.min_docs:
+        return learner  # too few documents for any template: a lone page costs no first pass
+    work = chain(head, documents)
+    if jobs <= 1:
+        options = CleanOptions(ruleset=ruleset, input_kind=kind)
+        results: Iterable[Any] = (_keys_one(item, options) for item in work)
+    else:
+        results = _run_in_pool(work, (rule_dirs, no_default_rules, kind), jobs, _keys_chunk)
+    for result in results:
+        if result is not None:
+            learner.add(*result)
+    return learner
 
 
 def _run_in_pool(
     items: Iterable[RawInput | InputFailure | InputNotice],
-    init_args: tuple[tuple[str, ...], bool, str],
+    init_args: tuple[Any, ...],
     jobs: int,
-) -> Iterator[Result]:
+    work_on: Callable[[list[RawInput]], list[Any]] = _clean_chunk,
+) -> Iterator[Any]:
     """Workers clean chunks; at most `jobs * IN_FLIGHT_PER_JOB` chunks are read ahead.
 
     `Pool.imap` reads its whole input ahead as fast as it can: a million-record batch would
@@ -264,7 +332,7 @@ def _run_in_pool(
                 item if isinstance(item, InputFailure | InputNotice) else None for item in chunk
             ]
             work = [item for item in chunk if isinstance(item, RawInput)]
-            pending.append((slots, pool.apply_async(_clean_chunk, (work,)) if work else None))
+            pending.append((slots, pool.apply_async(work_on, (work,)) if work else None))
             return True
 
         for _ in range(jobs * IN_FLIGHT_PER_JOB):
