@@ -44,7 +44,7 @@ MAX_KEYS_PER_SITE = 100_000
 
 KEY_BITS = 53  # exact in JSON for every reader (JavaScript numbers too) and in SQLite INTEGER
 _KEY_MASK = (1 << KEY_BITS) - 1
-_DIGITS = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 
 Templates = Mapping[str, frozenset[int]]  # site key -> that site's template keys
@@ -70,7 +70,11 @@ def site_key(url: str | None, publisher: str | None = None) -> str | None:
 
 
 def normalise_key_text(text: str) -> str:
-    """Case-folded, every digit as `0`, whitespace collapsed: dates and counts vary per page."""
+    """Case-folded, each run of digits as `0`, whitespace collapsed.
+
+    Dates and counts vary per page ("Comments (7)", "Comments (12)"); CCNet maps each digit,
+    which would still tell 7 from 12.
+    """
     return _SPACES.sub(" ", _DIGITS.sub("0", text.casefold())).strip()
 
 
