@@ -1,0 +1,130 @@
+"""`cleaner clean` learns site templates over a batch: files, folders, JSON Lines, stdin, --jobs.
+
+Pages come from tests/test_templates.py's synthetic site; the batches are written to tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from cleaner.cli import cli
+from cleaner.templates import RULE_ID
+from tests.test_templates import ARTICLES, SHARED, page, url
+
+COPYRIGHT = "© 2024 Daily Harbour Gazette. All rights reserved.\n"
+
+
+def run(args: list[str], stdin: bytes | None = None) -> Result:
+    return CliRunner().invoke(cli, ["clean", *args], input=stdin)
+
+
+def jsonl(path: Path, pages: list[tuple[str | None, str]]) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for i, (address, text) in enumerate(pages):
+            out.write(json.dumps({"id": f"d{i}", "url": address, "text": text}) + "\n")
+    return path
+
+
+def records(result: Result) -> list[dict[str, object]]:
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def template_lines(record: dict[str, object]) -> list[str]:
+    removed = record["removed"]
+    assert isinstance(removed, list)
+    return [r["text"] for r in removed if r["rule"] == RULE_ID]
+
+
+def test_a_jsonl_batch_of_one_site_loses_menu_and_footer(tmp_path: Path) -> None:
+    batch = jsonl(
+        tmp_path / "b.jsonl", [(url(i), page(i, extra=[SHARED] * (i < 2))) for i in range(5)]
+    )
+    on = records(run([str(batch), "--format", "jsonl"]))
+    off = records(run([str(batch), "--format", "jsonl", "--no-templates"]))
+    for i, (with_t, without) in enumerate(zip(on, off, strict=True)):
+        assert {"Sport", "Terms of use"} <= set(template_lines(with_t))
+        assert "Terms of use" not in str(with_t["text"])
+        assert ARTICLES[i][1] in str(with_t["text"]) and ARTICLES[i][2] in str(with_t["text"])
+        assert with_t["title"] == ARTICLES[i][0]
+        assert template_lines(without) == []
+    assert SHARED in str(on[0]["text"]) and SHARED in str(on[1]["text"])
+
+
+def test_a_folder_of_files_uses_the_publisher_as_site(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"p{i}.txt").write_text(page(i) + COPYRIGHT, encoding="utf-8")
+    result = run([str(folder), "--explain"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(1 for x in lines if x.startswith(f"- {RULE_ID}") and x.endswith("Sport")) == 5
+    assert f"+ {ARTICLES[3][1]}" in lines
+
+
+def test_explain_names_the_template_rule(tmp_path: Path) -> None:
+    batch = jsonl(tmp_path / "b.jsonl", [(url(i), page(i)) for i in range(3)])
+    out = run([str(batch), "--explain"]).stdout
+    assert f"- {RULE_ID}  Terms of use" in out
+
+
+def test_sites_in_one_batch_keep_their_own_templates(tmp_path: Path) -> None:
+    other_menu = ["Harbour Radio", "Listen live", "Podcasts"]
+    pages: list[tuple[str | None, str]] = []
+    for i in range(3):
+        pages.append((url(i), page(i)))
+        pages.append((url(i, "radio.example"), page(i, menu=other_menu)))
+    pages.append((url(4, "small.example"), page(4)))  # one page: no template of its own
+    out = records(run([str(jsonl(tmp_path / "b.jsonl", pages)), "--format", "jsonl"]))
+    gazette, radio, small = out[0], out[1], out[-1]
+    assert "Sport" in template_lines(gazette) and "Listen live" not in template_lines(gazette)
+    assert "Listen live" in template_lines(radio) and "Sport" not in template_lines(radio)
+    assert template_lines(small) == []
+
+
+def test_stdin_is_spooled_and_gives_the_same_result_as_a_file(tmp_path: Path) -> None:
+    batch = jsonl(tmp_path / "b.jsonl", [(url(i), page(i)) for i in range(4)])
+    from_file = run([str(batch), "--format", "jsonl"])
+    from_stdin = run(["--format", "jsonl"], batch.read_bytes())
+    piped, read = records(from_stdin), records(from_file)
+    assert [r["source"] for r in piped] == ["-"] * 4
+    for r in piped + read:
+        r.pop("source")
+    assert piped == read
+    assert all(template_lines(r) for r in piped)
+
+
+def test_jobs_give_the_same_output(tmp_path: Path) -> None:
+    batch = jsonl(tmp_path / "b.jsonl", [(url(i), page(i)) for i in range(5)] * 4)
+    one = run([str(batch), "--format", "jsonl"])
+    two = run([str(batch), "--format", "jsonl", "--jobs", "2"])
+    assert two.exit_code == 0, two.stderr
+    assert two.stdout == one.stdout
+    assert all(template_lines(r) for r in records(two))
+
+
+def test_a_single_document_is_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "one.txt"
+    path.write_text(page(0) + COPYRIGHT, encoding="utf-8")
+    on, off = (
+        run([str(path), "--format", "json"]),
+        run([str(path), "--format", "json", "--no-templates"]),
+    )
+    assert on.exit_code == 0 and on.stdout == off.stdout
+
+
+def test_failures_are_reported_once_and_the_rest_still_learns(tmp_path: Path) -> None:
+    batch = tmp_path / "b.jsonl"
+    jsonl(batch, [(url(i), page(i)) for i in range(4)])
+    with batch.open("a", encoding="utf-8") as out:
+        out.write("{not json\n")
+    (tmp_path / "missing.txt").unlink(missing_ok=True)
+    result = run([str(batch), str(tmp_path / "missing.txt"), "--format", "jsonl"])
+    assert result.exit_code == 1
+    errors = [x for x in result.stderr.splitlines() if x.strip()]
+    assert len(errors) == 2, errors
+    assert all(template_lines(json.loads(x)) for x in result.stdout.splitlines())
