@@ -6,6 +6,8 @@ Pages come from tests/test_templates.py's synthetic site; the batches are writte
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -14,6 +16,7 @@ from cleaner.cli import cli
 from cleaner.templates import RULE_ID
 from tests.test_templates import ARTICLES, SHARED, page, url
 
+CLEANER = str(Path(sys.executable).with_name("cleaner"))
 COPYRIGHT = "© 2024 Daily Harbour Gazette. All rights reserved.\n"
 
 
@@ -128,3 +131,17 @@ def test_failures_are_reported_once_and_the_rest_still_learns(tmp_path: Path) ->
     errors = [x for x in result.stderr.splitlines() if x.strip()]
     assert len(errors) == 2, errors
     assert all(template_lines(json.loads(x)) for x in result.stdout.splitlines())
+
+
+def test_a_real_pipe_with_and_without_templates(tmp_path: Path) -> None:
+    """A pipe cannot seek: with templates it is spooled, without it is read once as before."""
+    data = jsonl(tmp_path / "b.jsonl", [(url(i), page(i)) for i in range(3)]).read_bytes()
+    outs = {}
+    for flag in ("--templates", "--no-templates"):
+        proc = subprocess.run(
+            [CLEANER, "clean", "--format", "jsonl", flag], input=data, capture_output=True
+        )
+        assert proc.returncode == 0, proc.stderr.decode()
+        outs[flag] = [json.loads(x) for x in proc.stdout.decode().splitlines()]
+    assert all(template_lines(r) for r in outs["--templates"])
+    assert not any(template_lines(r) for r in outs["--no-templates"])

@@ -88,13 +88,13 @@ def clean(
     """
     ruleset = build_ruleset(rule_dirs, no_default_rules, debug)
     stdin: IO[bytes] = sys.stdin.buffer
-    uses_stdin = not paths or "-" in paths
+    spool = templates and (not paths or "-" in paths)  # a pipe cannot be read twice
     with contextlib.ExitStack() as stack:
-        if templates and uses_stdin:
+        if spool:
             stdin = stack.enter_context(_spooled(stdin))
 
         def inputs() -> Iterator[Item]:
-            if uses_stdin:
+            if spool:
                 stdin.seek(0)
             return read_inputs(
                 paths,
