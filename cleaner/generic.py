@@ -7,7 +7,10 @@ and links. The article is the densest run of such paragraphs. So, as jusText doe
 1. classify each unit alone as good, near-good, short or bad (features below);
 2. find the main body: the run of units with the largest sum of scores (good paragraphs
    count their words, everything else costs), so a menu of a hundred lines cannot join it
-   but a sub-heading between two paragraphs can;
+   but a sub-heading between two paragraphs can. Lines the named rules already removed take
+   part as heavy costs: a share bar, a 'Related' list or a comment section ends the article,
+   so teasers and bios after it stay out. Inserts found inside articles (ad labels, 'read
+   also' links, photo credits) cost nothing;
 3. remove what lies outside that run (`generic.outside-body`) and the bad units inside it
    (`generic.nav-like`); a near-good run close to the body joins it.
 
@@ -34,12 +37,15 @@ GENERIC_RULES: dict[str, tuple[str, str]] = {
 }
 
 GOOD, NEAR_GOOD, SHORT, BAD = "good", "near-good", "short", "bad"
+RULED = "ruled"  # removed by a named rule: not classified, only a separator
 LENGTH_LOW = 60  # characters: below this a line is at best 'short'
 LENGTH_HIGH = 160  # characters: above this a near-good line with stop words is good
 STOP_LOW, STOP_HIGH = 0.22, 0.28  # stop-word density thresholds (with our compact lists)
 SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 10.0, 0.6  # tuned on the dev files (scripts/tune_generic.py)
+RULE_COST = 35.0  # each line a named rule removed (share bars, related lists, comments) splits runs
+INLINE_RULES = ("ads.", "notice.", "related.read-more-link")  # removed inserts that do not split
 USE_ANCHOR = True
-ANCHOR_WINDOW = 25  # kept units after the repeated title in which the body must start
+ANCHOR_WINDOW = 25  # lines still kept after the repeated title in which the body must start
 MIN_TITLE_SHARE = 0.45  # a repeated title covers this much of the first line
 ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the best run
 
@@ -47,7 +53,9 @@ _TERMINAL = re.compile(r"""[.!?:;"”»]$""")
 _SENTENCE_MARK = re.compile(r"[.!?。！？]")
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 _SEPARATORS = re.compile(r"\s[|›»·•/]\s|\s-\s.*\s-\s")
-_HANDLE = re.compile(r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|[^\s@]{1,64}@[^\s@]{1,255}\.\w")
+_HANDLE = re.compile(
+    r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|[^\s@]{1,64}@[^\s@]{1,255}\.\w"
+)
 _DATE_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{4}\b|\b(?:ago|назад|vor|hace|il y a)\b", re.I)
 
 
@@ -100,6 +108,8 @@ def _score(cls: str, n_words: int) -> float:
         return NEAR_GAIN * min(n_words, 150)
     if cls == SHORT:
         return -SHORT_COST
+    if cls == RULED:
+        return -RULE_COST
     return -BAD_COST
 
 
@@ -155,23 +165,27 @@ def _key(text: str) -> str:
 def apply_generic(units: Sequence, language: str | None) -> int | None:  # type: ignore[type-arg]
     """Mark boilerplate units removed in place; return the title anchor's index, if any.
 
-    Units already removed by rules are skipped. A heading repeating the page title counts as
-    the article's start only when it comes before the main run of prose.
+    Units already removed by rules keep their verdict; they only separate runs. A heading
+    repeating the page title counts as the article's start only when it comes before the main
+    run of prose.
     """
-    kept = [u for u in units if u.kept]
-    if len(kept) < 3:
+    seq = [u for u in units if u.kept or (RULE_COST and not u.removed_by.startswith("meta."))]
+    if sum(1 for u in seq if u.kept) < 3:
         return None
-    classes = [classify(u.text, language) for u in kept]
+    classes = [classify(u.text, language) if u.kept else RULED for u in seq]
     if not any(c == GOOD for c in classes):
         return None  # no prose to anchor on: leave the rules' verdicts alone
-    scores = [_score(c, u.words) for c, u in zip(classes, kept, strict=True)]
+    scores = [_score(c, u.words) for c, u in zip(classes, seq, strict=True)]
+    for i, unit in enumerate(seq):
+        if not unit.kept and unit.removed_by.startswith(INLINE_RULES):
+            scores[i] = 0.0  # inserts inside articles (ad labels, 'read also' links) cost nothing
     run = main_run(scores)
     if run is None:
         return None
     best = sum(scores[run[0] : run[1] + 1])
     anchor = None
     for candidate in title_anchors(units) if USE_ANCHOR else []:
-        after = [i for i, u in enumerate(kept) if u.index > candidate][:ANCHOR_WINDOW]
+        after = [i for i, u in enumerate(seq) if u.kept and u.index > candidate][:ANCHOR_WINDOW]
         first_good = next((i for i in after if classes[i] == GOOD), None)
         if first_good is None:
             continue
@@ -180,7 +194,9 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
             anchor, run = candidate, candidate_run
             break
     start, end = run
-    for i, (unit, cls) in enumerate(zip(kept, classes, strict=True)):
+    for i, (unit, cls) in enumerate(zip(seq, classes, strict=True)):
+        if not unit.kept:
+            continue
         if anchor is not None and unit.index == anchor:
             continue
         if i < start or i > end:
@@ -192,6 +208,6 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
 
 def _between_good(classes: Sequence[str], i: int) -> bool:
     """A bad-looking line right between two good paragraphs is kept (a heading, a quote)."""
-    before = classes[i - 1] if i > 0 else None
-    after = classes[i + 1] if i + 1 < len(classes) else None
+    before = next((c for c in reversed(classes[:i]) if c != RULED), None)
+    after = next((c for c in classes[i + 1 :] if c != RULED), None)
     return before in (GOOD, NEAR_GOOD) and after in (GOOD, NEAR_GOOD)

@@ -19,37 +19,45 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import cleaner.generic as generic  # noqa: E402
 from bench import shingle_prf, snippet_prf  # noqa: E402
+
+import cleaner.generic as generic  # noqa: E402
 from cleaner import CleanOptions, clean  # noqa: E402
 
 GRID = {
     "SHORT_COST": [1.0, 2.0, 3.5],
     "BAD_COST": [4.0, 6.0, 10.0],
     "NEAR_GAIN": [0.15, 0.3, 0.6],
+    "RULE_COST": [0.0, 15.0, 35.0, 50.0],
 }
+
+
+def load(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(x) for x in f]
 
 
 def evaluate(aeb: list[dict], traf: list[dict]) -> tuple[float, float]:
     opts = CleanOptions(input_kind="text")
     out_a = [clean(r["raw_text"], options=opts).text for r in aeb]
     out_t = [clean(r["raw_text"], options=opts).text for r in traf]
-    f_a = shingle_prf([(r["gold_text"], o) for r, o in zip(aeb, out_a)])[2]
-    f_t = snippet_prf([(r["with"], r["without"], o) for r, o in zip(traf, out_t)])[2]
+    f_a = shingle_prf([(r["gold_text"], o) for r, o in zip(aeb, out_a, strict=True)])[2]
+    f_t = snippet_prf([(r["with"], r["without"], o) for r, o in zip(traf, out_t, strict=True)])[2]
     return f_a, f_t
 
 
 def main() -> None:
     data = Path(sys.argv[1])
-    aeb = [json.loads(x) for x in gzip.open(data / "aeb/dev.jsonl.gz", "rt")]
-    traf = [json.loads(x) for x in gzip.open(data / "traf/dev.jsonl.gz", "rt")]
+    aeb = load(data / "aeb/dev.jsonl.gz")
+    traf = load(data / "traf/dev.jsonl.gz")
     results = []
     for values in itertools.product(*GRID.values()):
-        for name, value in zip(GRID, values):
+        setting = dict(zip(GRID, values, strict=True))
+        for name, value in setting.items():
             setattr(generic, name, value)
         f_a, f_t = evaluate(aeb, traf)
-        results.append(((f_a + f_t) / 2, f_a, f_t, dict(zip(GRID, values))))
-        print(f"aeb={f_a:.3f} traf={f_t:.3f} {dict(zip(GRID, values))}", flush=True)
+        results.append(((f_a + f_t) / 2, f_a, f_t, setting))
+        print(f"aeb={f_a:.3f} traf={f_t:.3f} {setting}", flush=True)
     results.sort(key=lambda r: r[0])
     print("best:", results[-1])
 
