@@ -46,6 +46,7 @@ KEY_BITS = 53  # exact in JSON for every reader (JavaScript numbers too) and in 
 _KEY_MASK = (1 << KEY_BITS) - 1
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
+_WAYBACK = re.compile(r"^/web/[0-9a-z_]+/(?:https?:/+)?([^/].*)$", re.IGNORECASE)
 
 Templates = Mapping[str, frozenset[int]]  # site key -> that site's template keys
 
@@ -53,13 +54,19 @@ Templates = Mapping[str, frozenset[int]]  # site key -> that site's template key
 def site_key(url: str | None, publisher: str | None = None) -> str | None:
     """The site a document belongs to: its URL's host without `www.`, else its publisher.
 
+    A Wayback Machine copy belongs to the archived URL's host: web.archive.org holds every site.
+
     None when neither is known: such a document is never matched to a template.
     """
     if url:
         try:
-            host = urlsplit(url.strip()).hostname
+            parts = urlsplit(url.strip())
+            host = parts.hostname
         except ValueError:
             host = None
+        archived = _WAYBACK.match(parts.path) if host == "web.archive.org" else None
+        if archived:
+            return site_key("http://" + archived.group(1), publisher)
         if host:
             host = host.rstrip(".")
             return host[4:] if host.startswith("www.") and len(host) > 4 else host

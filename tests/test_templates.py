@@ -101,6 +101,10 @@ def removed_by(doc: Document, rule: str) -> list[str]:
         (None, "Le Journal", "le journal"),
         (None, None, None),
         ("http://[::1", None, None),  # a malformed URL is not a site
+        ("https://web.archive.org/web/20080731095500/http://www.krimi.de/a", None, "krimi.de"),
+        ("http://web.archive.org/web/2008im_/https:/x.org/", None, "x.org"),
+        ("https://web.archive.org/web/2008/krimi.de/x", None, "krimi.de"),
+        ("https://web.archive.org/about", None, "web.archive.org"),
     ],
 )
 def test_site_key(address: str | None, publisher: str | None, expected: str | None) -> None:
