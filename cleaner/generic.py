@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from cleaner.language import stopword_density, stopwords, words
+from cleaner.language import stopwords, words
 
 GENERIC_RULES: dict[str, tuple[str, str]] = {
     "generic.outside-body": (
@@ -49,20 +48,12 @@ ANCHOR_WINDOW = 25  # lines still kept after the repeated title in which the bod
 MIN_TITLE_SHARE = 0.45  # a repeated title covers this much of the first line
 ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the best run
 
-_TERMINAL = re.compile(r"""[.!?:;"”»]$""")
+_TERMINAL_CHARS = frozenset('.!?:;"”»')  # a line ending in one of these ends like a sentence
 _SENTENCE_MARK = re.compile(r"[.!?。！？]")
-_ELLIPSIS = re.compile(r"(?:…|\.\.\.)\s*$")
 _SEPARATORS = re.compile(r"\s[|›»·•/]\s|\s-\s.*\s-\s")
 _HANDLE = re.compile(
     r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|[^\s@]{1,64}@[^\s@]{1,255}\.\w"
 )
-_DATE_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{4}\b|\b(?:ago|назад|vor|hace|il y a)\b", re.I)
-
-
-@dataclass(slots=True)
-class Verdict:
-    cls: str
-    score: float
 
 
 def classify(text: str, language: str | None) -> str:
@@ -72,26 +63,27 @@ def classify(text: str, language: str | None) -> str:
     if n == 0:
         return BAD
     chars = len(text)
-    capitalised = sum(1 for w in text.split() if w[:1].isupper()) / max(1, len(text.split()))
-    if _SEPARATORS.search(text) and not _TERMINAL.search(text):
+    terminal = text[-1] in _TERMINAL_CHARS
+    if not terminal and _SEPARATORS.search(text):
         return BAD
-    if len(_HANDLE.findall(text)) * 4 > n:
+    if _may_hold_handle(text) and len(_HANDLE.findall(text)) * 4 > n:
         return BAD
     if n >= 40 and not _SENTENCE_MARK.search(text):
         return BAD  # a long run of words without a single full stop: tags, menus, archives
-    known = language in stopwords()
-    density = stopword_density(tokens, language) if known else None
-    if _ELLIPSIS.search(text) and chars < 400:
+    if chars < 400 and text.rstrip().endswith(("…", "...")):
         return SHORT if chars < LENGTH_HIGH else NEAR_GOOD
+    parts = text.split()
+    capitalised = sum(1 for w in parts if w[:1].isupper()) / len(parts)
     if chars < LENGTH_LOW:
-        if n <= 4 and not _TERMINAL.search(text) and capitalised >= 0.5:
+        if n <= 4 and not terminal and capitalised >= 0.5:
             return BAD
         return SHORT
-    terminal = bool(_TERMINAL.search(text))
-    if density is None:
+    stop = stopwords().get(language) if language is not None else None
+    if stop is None:
         if terminal and n >= 12:
             return GOOD if chars >= LENGTH_HIGH else NEAR_GOOD
         return NEAR_GOOD if n >= 12 and capitalised < 0.5 else SHORT
+    density = sum(1 for t in tokens if t in stop) / n
     if density >= STOP_HIGH:
         return GOOD if (chars >= LENGTH_HIGH or (terminal and n >= 10)) else NEAR_GOOD
     if density >= STOP_LOW:
@@ -99,6 +91,19 @@ def classify(text: str, language: str | None) -> str:
     if capitalised > 0.6 or not terminal:
         return BAD
     return SHORT
+
+
+def _may_hold_handle(text: str) -> bool:
+    """A cheap test before the handle/URL regex: most lines hold none of its anchors."""
+    return (
+        "@" in text
+        or "#" in text
+        or "http" in text
+        or "www." in text
+        or ".com" in text
+        or ".org" in text
+        or ".net" in text
+    )
 
 
 def _score(cls: str, n_words: int) -> float:
@@ -208,6 +213,15 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
 
 def _between_good(classes: Sequence[str], i: int) -> bool:
     """A bad-looking line right between two good paragraphs is kept (a heading, a quote)."""
-    before = next((c for c in reversed(classes[:i]) if c != RULED), None)
-    after = next((c for c in classes[i + 1 :] if c != RULED), None)
-    return before in (GOOD, NEAR_GOOD) and after in (GOOD, NEAR_GOOD)
+    prose = (GOOD, NEAR_GOOD)
+    return _neighbour(classes, i, -1) in prose and _neighbour(classes, i, 1) in prose
+
+
+def _neighbour(classes: Sequence[str], i: int, step: int) -> str | None:
+    """The class of the nearest line still kept before (step -1) or after (step 1) line i."""
+    i += step
+    while 0 <= i < len(classes):
+        if classes[i] != RULED:
+            return classes[i]
+        i += step
+    return None

@@ -1,0 +1,65 @@
+"""The generic classifier: unit classes and the body run."""
+
+from __future__ import annotations
+
+from cleaner.generic import BAD, GOOD, SHORT, apply_generic, classify
+from cleaner.lines import Unit
+
+PROSE = (
+    "The council voted on Tuesday to extend the harbour wall by two hundred metres, "
+    "after a winter in which the old one was breached three times and the fish market "
+    "flooded twice, the mayor said at a meeting with residents."
+)
+TEASER = (
+    "A new bakery opened on the high street this week and it is already the talk of the "
+    "town, with queues that start before dawn and run all the way to the station."
+)
+
+
+def units(*specs: tuple[str, str | None]) -> list[Unit]:
+    out = []
+    for i, (text, removed_by) in enumerate(specs):
+        u = Unit(index=i, lines=[i + 1], raw=[text], text=text, block=i, removed_by=removed_by)
+        u.words = len(text.split())
+        out.append(u)
+    return out
+
+
+def test_classes() -> None:
+    assert classify(PROSE, "en") == GOOD
+    assert classify("Home | News | Sport", "en") == BAD
+    assert classify("Read the full story.", "en") == SHORT
+    assert classify("Follow @someone and #tag on www.example.com", "en") == BAD
+
+
+def test_handle_shortcut_matches_the_regex() -> None:
+    # a line with none of the anchors never reaches the regex; one with them does
+    assert classify("Write to name@example.org or visit http://example.org", "en") == BAD
+
+
+def test_rule_removed_lines_end_the_body() -> None:
+    page = units(
+        ("Page title", None),
+        (PROSE, None),
+        (PROSE, None),
+        ("Related articles", "related.list-heading"),
+        ("More from the site", "related.list-heading"),
+        (TEASER, None),
+    )
+    apply_generic(page, "en")
+    assert page[1].kept and page[2].kept
+    assert page[5].removed_by == "generic.outside-body"
+
+
+def test_inserts_inside_the_article_do_not_split_it() -> None:
+    page = units(
+        ("Page title", None),
+        (PROSE, None),
+        ("Advertisement", "ads.label"),
+        ("Read also: another story", "related.read-more-link"),
+        (PROSE, None),
+        (PROSE, None),
+    )
+    apply_generic(page, "en")
+    assert page[1].kept and page[4].kept and page[5].kept
+    assert page[2].removed_by == "ads.label"
