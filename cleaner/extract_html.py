@@ -4,27 +4,95 @@ trafilatura's cleaning is structural (tags, classes, link density): "Related", "
 copyright lines inside the article container survive it, so its output goes through the same
 rule engine as a plain-text scrape. It is imported only when an HTML input appears.
 
-Metadata: `with_metadata=True` costs ~35 % of the extraction again, most of it in a deep copy
-of the whole page for the author search and in tag and licence scans we do not report. The page
-is parsed once, extracted (trafilatura prunes its own copy), then the fields we report are read
-from the same tree with trafilatura's own metadata functions, the author search last and in place.
+Metadata: `with_metadata=True` costs ~40 % of the extraction again: htmldate, an author search
+and category, tag and licence scans, most of which the page's meta tags or text make moot. The
+page is parsed once, extracted (trafilatura prunes its own copy), and the fields we report are
+read from the same tree with trafilatura's own metadata functions, the costly ones on demand.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from copy import deepcopy
+from functools import cached_property
 from typing import Any
 
 
-@dataclass(slots=True)
 class HtmlResult:
-    text: str
-    title: str | None = None
-    date: str | None = None
-    sitename: str | None = None
-    author: str | None = None
-    category: str | None = None
+    """The extracted text and what the page declares about itself.
+
+    Title and site name are read at once (cheap look-ups in the head). The date (htmldate: up to
+    ~2 ms, a deep copy of the page), the author (a search of the body) and the category (a scan
+    of the links) are only read when asked: the pipeline asks only when the page's meta tags and
+    the text's own lines did not already say. The values are those trafilatura's
+    extract_metadata gives, whatever the order they are asked in (the tree is never changed).
+    """
+
+    def __init__(self, text: str, tree: Any = None, url: str | None = None) -> None:
+        self.text = text
+        self._tree = tree
+        self._meta: Any = None
+        self._url: str | None = url
+        self.title: str | None = None
+        self.sitename: str | None = None
+        if tree is not None:
+            self._read_head(url)
+
+    def _read_head(self, url: str | None) -> None:
+        from trafilatura import metadata as traf
+
+        tree = self._tree
+        meta = traf.examine_meta(tree)
+        if meta.author and " " not in meta.author:
+            meta.author = None  # a one-word "author" is a handle or the site (as trafilatura)
+        with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader fails on odd pages
+            meta = traf.extract_meta_json(tree, meta)
+        self._meta = meta
+        self._url = meta.url or traf.extract_url(tree, url)
+        self.title = _trimmed(meta.title or traf.extract_title(tree))
+        sitename = meta.sitename or traf.extract_sitename(tree)
+        if sitename:
+            sitename = sitename.lstrip("@")
+            if sitename and "." not in sitename and not sitename[0].isupper():
+                sitename = sitename.title()
+        elif self._url:
+            found = traf.META_URL.match(self._url)
+            sitename = found[1] if found else None
+        self.sitename = _trimmed(sitename)
+
+    @cached_property
+    def date(self) -> str | None:
+        if self._tree is None:
+            return None
+        from htmldate import find_date
+        from trafilatura.settings import set_date_params
+
+        params = set_date_params(True)  # trafilatura's default (EXTENSIVE_DATE_SEARCH = on)
+        params["url"] = self._url
+        found: str | None = find_date(self._tree, **params)  # searches a copy of the tree
+        return found
+
+    @cached_property
+    def category(self) -> str | None:
+        if self._tree is None:
+            return None
+        from trafilatura import metadata as traf
+
+        categories = self._meta.categories or traf.extract_catstags("category", self._tree)
+        return _trimmed(categories[0]) if categories else None
+
+    @cached_property
+    def author(self) -> str | None:
+        if self._tree is None:
+            return None
+        if self._meta.author:
+            return _trimmed(self._meta.author)
+        from trafilatura import metadata as traf
+        from trafilatura.htmlprocessing import prune_unwanted_nodes
+
+        pruned = prune_unwanted_nodes(deepcopy(self._tree), traf.AUTHOR_DISCARD_XPATHS)
+        author = traf.extract_metainfo(pruned, traf.AUTHOR_XPATHS, len_limit=120)
+        return _trimmed(traf.normalize_authors(None, author)) if author else None
 
 
 def extract(html: str, url: str | None = None) -> HtmlResult:
@@ -34,7 +102,7 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
 
     tree = load_html(html)
     if tree is None:
-        return HtmlResult(text=_visible_text(html))
+        return HtmlResult(_visible_text(html))
     doc = trafilatura.bare_extraction(
         tree,  # trafilatura prunes a copy: the tree stays whole for the metadata
         url=url,
@@ -45,53 +113,8 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
         deduplicate=False,
         favor_recall=True,
     )
-    result = page_metadata(tree, url)
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
-    result.text = text if text.strip() else _visible_text(html)
-    return result
-
-
-def page_metadata(tree: Any, url: str | None) -> HtmlResult:
-    """The fields trafilatura's extract_metadata gives (same functions, same order of
-    precedence) for what we report, without the licence and tag scans. Consumes the tree: the
-    author search prunes it in place, where trafilatura first deep-copies the whole page."""
-    from htmldate import find_date
-    from trafilatura import metadata as traf
-    from trafilatura.htmlprocessing import prune_unwanted_nodes
-    from trafilatura.settings import set_date_params
-
-    meta = traf.examine_meta(tree)
-    if meta.author and " " not in meta.author:
-        meta.author = None  # a one-word "author" is a handle or the site (as trafilatura does)
-    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader fails on odd pages
-        meta = traf.extract_meta_json(tree, meta)
-    title = meta.title or traf.extract_title(tree)
-    page_url = meta.url or traf.extract_url(tree, url)
-    params = set_date_params(True)  # trafilatura's default (EXTENSIVE_DATE_SEARCH = on)
-    params["url"] = page_url
-    date = find_date(tree, **params)
-    sitename = meta.sitename or traf.extract_sitename(tree)
-    if sitename:
-        sitename = sitename.lstrip("@")
-        if sitename and "." not in sitename and not sitename[0].isupper():
-            sitename = sitename.title()
-    elif page_url:
-        found = traf.META_URL.match(page_url)
-        sitename = found[1] if found else None
-    categories = meta.categories or traf.extract_catstags("category", tree)
-    author = meta.author
-    if not author:
-        pruned = prune_unwanted_nodes(tree, traf.AUTHOR_DISCARD_XPATHS)
-        author = traf.extract_metainfo(pruned, traf.AUTHOR_XPATHS, len_limit=120)
-        author = traf.normalize_authors(None, author) if author else None
-    return HtmlResult(
-        text="",
-        title=_trimmed(title),
-        date=date,
-        sitename=_trimmed(sitename),
-        author=_trimmed(author),
-        category=_trimmed(categories[0]) if categories else None,
-    )
+    return HtmlResult(text if text.strip() else _visible_text(html), tree, url)
 
 
 def _trimmed(value: str | None) -> str | None:

@@ -278,10 +278,10 @@ def bench_html(runs: int, bench: Path | None, limit: int) -> None:
         ratio <= 1.15,
     )
     figure(
-        "  of which our extraction call (metadata on)",
+        "  of which extraction + head metadata",
         f"{call_ratio:.2f}x",
         "",
-        "with_metadata costs ~30 % (PITFALLS)",
+        "date/author/category read later, on demand",
         None,
     )
 
