@@ -74,9 +74,9 @@ def clean(
         _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
     title = take_title(units)
     if options.templates:
-        title = _apply_site_template(
-            units, options.templates.get(site_key(url, meta.publisher)), title
-        )
+        site = site_key(url, meta.publisher)
+        keys = options.templates.get(site) if site is not None else None
+        title = _apply_site_template(units, keys, title)
     if options.generic and kind == "text":  # trafilatura already found the HTML's article
         anchor = apply_generic(units, hint)
         if anchor is not None:

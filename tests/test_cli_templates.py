@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -24,7 +25,7 @@ def run(args: list[str], stdin: bytes | None = None) -> Result:
     return CliRunner().invoke(cli, ["clean", *args], input=stdin)
 
 
-def jsonl(path: Path, pages: list[tuple[str | None, str]]) -> Path:
+def jsonl(path: Path, pages: Sequence[tuple[str | None, str]]) -> Path:
     with path.open("w", encoding="utf-8") as out:
         for i, (address, text) in enumerate(pages):
             out.write(json.dumps({"id": f"d{i}", "url": address, "text": text}) + "\n")
