@@ -41,6 +41,9 @@ MAX_WORDS = 80
 # Memory bound per site while learning: when a site has counted more distinct keys than this,
 # the keys seen in the fewest documents (the article lines) are dropped, lossy-counting style.
 MAX_KEYS_PER_SITE = 100_000
+# And over all sites (~100 bytes a key): a crawl of a million sites with one page each must not
+# hold fifty million hashes. A site left with no counts is forgotten and starts again.
+MAX_KEYS_TOTAL = 2_000_000
 
 KEY_BITS = 53  # exact in JSON for every reader (JavaScript numbers too) and in SQLite INTEGER
 _KEY_MASK = (1 << KEY_BITS) - 1
@@ -184,18 +187,25 @@ class SiteTemplate:
 
 
 class TemplateLearner:
-    """Counts line keys per site over a stream of documents; memory is per distinct key."""
+    """Counts line keys per site over a stream of documents, in bounded memory.
+
+    Pruning only ever lowers counts, so it can miss a template line, never invent one.
+    """
 
     def __init__(
         self,
         min_docs: int = MIN_DOCS,
         min_share: float = MIN_SHARE,
         max_keys_per_site: int = MAX_KEYS_PER_SITE,
+        max_keys_total: int = MAX_KEYS_TOTAL,
     ) -> None:
         if min_docs < 2 or not 0 < min_share <= 1:
             raise ValueError("a template needs min_docs >= 2 and 0 < min_share <= 1")
         self.min_docs, self.min_share, self.max_keys = min_docs, min_share, max_keys_per_site
+        self.max_total = max_keys_total
         self.sites: dict[str, SiteCounts] = {}
+        self.total = 0  # keys counted over all sites
+        self.floor = 0  # counts at or under this were dropped by the global bound
 
     def add(self, site: str | None, keys: Iterable[int]) -> None:
         """Count one document of `site` (a document of no known site teaches nothing)."""
@@ -204,7 +214,25 @@ class TemplateLearner:
         counts = self.sites.get(site)
         if counts is None:
             counts = self.sites[site] = SiteCounts()
+        before = len(counts.counts)
         counts.add(keys, self.max_keys)
+        self.total += len(counts.counts) - before
+        if self.total > self.max_total:
+            self._prune()
+
+    def _prune(self) -> None:
+        """Drop the rarest keys of every site until half the bound is left."""
+        while self.total > self.max_total // 2:
+            self.floor += 1
+            total = 0
+            for site in list(self.sites):
+                counts = self.sites[site]
+                counts.counts = {k: n for k, n in counts.counts.items() if n > self.floor}
+                if counts.counts:
+                    total += len(counts.counts)
+                else:
+                    del self.sites[site]
+            self.total = total
 
     def templates(self) -> dict[str, SiteTemplate]:
         """Every site with a non-empty template."""

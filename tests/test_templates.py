@@ -178,6 +178,19 @@ def test_memory_is_bounded_and_template_keys_survive_pruning() -> None:
     assert counts.floor > 0
 
 
+def test_memory_is_bounded_over_many_small_sites() -> None:
+    """A crawl of many one-page sites: the bound holds and a big site still learns."""
+    learner = TemplateLearner(max_keys_total=2_000)
+    for i in range(3_000):
+        learner.add(f"site{i}.example", {10 * i + j for j in range(10)})
+        if i % 10 == 0:
+            learner.add("big.example", {1, 2, 100_000 + i})
+        assert learner.total <= 2_000
+        assert learner.total == sum(len(c.counts) for c in learner.sites.values())
+    assert learner.floor > 0 and len(learner.sites) < 3_000
+    assert learner.mapping() == {"big.example": {1, 2}}
+
+
 def test_learning_is_linear() -> None:
     """Ten times the documents take about ten times as long (generous bound, not quadratic)."""
 
