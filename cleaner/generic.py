@@ -4,7 +4,9 @@ Observations (docs/algorithm.md): article paragraphs are long, end like sentence
 in stop words; menus, teasers and footers are short, title-cased, full of separators, handles
 and links. The article is the densest run of such paragraphs. So, as jusText does:
 
-1. classify each unit alone as good, near-good, short or bad (features below);
+1. classify each unit alone as good, near-good, short or bad (features below); a short line
+   that ends like a sentence and is dense in stop words is a 'sentence', a small gain, so a
+   one-line paragraph at the body's edge joins it;
 2. find the main body: the run of units with the largest sum of scores (good paragraphs
    count their words, everything else costs), so a menu of a hundred lines cannot join it
    but a sub-heading between two paragraphs can. Lines the named rules already removed take
@@ -36,6 +38,7 @@ GENERIC_RULES: dict[str, tuple[str, str]] = {
 }
 
 GOOD, NEAR_GOOD, SHORT, BAD = "good", "near-good", "short", "bad"
+SENTENCE = "sentence"  # a short line that reads as a sentence of prose
 RULED = "ruled"  # removed by a named rule: not classified, only a separator
 LENGTH_LOW = 60  # characters: below this a line is at best 'short'
 LENGTH_HIGH = 160  # characters: above this a near-good line with stop words is good
@@ -43,6 +46,7 @@ STOP_LOW, STOP_HIGH = 0.22, 0.28  # stop-word density thresholds (with our compa
 SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 10.0, 0.6  # tuned on the dev files (scripts/tune_generic.py)
 RULE_COST = 35.0  # each line a named rule removed (share bars, related lists, comments) splits runs
 INLINE_RULES = ("ads.", "notice.", "related.read-more-link")  # removed inserts that do not split
+SENTENCE_GAIN, SENTENCE_WORDS = 5.0, 4  # a short sentence at the body's edge joins it
 USE_ANCHOR = True
 ANCHOR_WINDOW = 25  # lines still kept after the repeated title in which the body must start
 MIN_TITLE_SHARE = 0.45  # a repeated title covers this much of the first line
@@ -57,7 +61,7 @@ _HANDLE = re.compile(
 
 
 def classify(text: str, language: str | None) -> str:
-    """A unit's class on its own: good, near-good, short or bad."""
+    """A unit's class on its own: good, near-good, sentence, short or bad."""
     tokens = words(text)
     n = len(tokens)
     if n == 0:
@@ -74,11 +78,18 @@ def classify(text: str, language: str | None) -> str:
         return SHORT if chars < LENGTH_HIGH else NEAR_GOOD
     parts = text.split()
     capitalised = sum(1 for w in parts if w[:1].isupper()) / len(parts)
+    stop = stopwords().get(language) if language is not None else None
     if chars < LENGTH_LOW:
         if n <= 4 and not terminal and capitalised >= 0.5:
             return BAD
+        if (
+            n >= SENTENCE_WORDS
+            and text[-1] in ".!?"
+            and stop is not None
+            and sum(1 for t in tokens if t in stop) >= STOP_HIGH * n
+        ):
+            return SENTENCE
         return SHORT
-    stop = stopwords().get(language) if language is not None else None
     if stop is None:
         if terminal and n >= 12:
             return GOOD if chars >= LENGTH_HIGH else NEAR_GOOD
@@ -113,6 +124,8 @@ def _score(cls: str, n_words: int) -> float:
         return NEAR_GAIN * min(n_words, 150)
     if cls == SHORT:
         return -SHORT_COST
+    if cls == SENTENCE:
+        return SENTENCE_GAIN
     if cls == RULED:
         return -RULE_COST
     return -BAD_COST

@@ -26,9 +26,10 @@ from cleaner import CleanOptions, clean  # noqa: E402
 
 GRID = {
     "SHORT_COST": [1.0, 2.0, 3.5],
-    "BAD_COST": [4.0, 6.0, 10.0],
-    "NEAR_GAIN": [0.15, 0.3, 0.6],
+    "BAD_COST": [6.0, 10.0],
+    "NEAR_GAIN": [0.3, 0.6],
     "RULE_COST": [0.0, 15.0, 35.0, 50.0],
+    "SENTENCE_GAIN": [0.0, 5.0, 8.0],
 }
 
 

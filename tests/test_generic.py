@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cleaner.generic import BAD, GOOD, SHORT, apply_generic, classify
+from cleaner.generic import BAD, GOOD, SENTENCE, SHORT, apply_generic, classify
 from cleaner.lines import Unit
 
 PROSE = (
@@ -28,7 +28,8 @@ def units(*specs: tuple[str, str | None]) -> list[Unit]:
 def test_classes() -> None:
     assert classify(PROSE, "en") == GOOD
     assert classify("Home | News | Sport", "en") == BAD
-    assert classify("Read the full story.", "en") == SHORT
+    assert classify("Read the full story.", "en") == SHORT  # one stop word in four
+    assert classify("He said it was not the end.", "en") == SENTENCE
     assert classify("Follow @someone and #tag on www.example.com", "en") == BAD
 
 
@@ -63,3 +64,16 @@ def test_inserts_inside_the_article_do_not_split_it() -> None:
     apply_generic(page, "en")
     assert page[1].kept and page[4].kept and page[5].kept
     assert page[2].removed_by == "ads.label"
+
+
+def test_a_one_line_paragraph_at_the_edge_joins_the_body() -> None:
+    page = units(
+        ("Page title", None),
+        (PROSE, None),
+        (PROSE, None),
+        ("Officials did not give any other details.", None),
+        ("Home | News | Sport", None),
+    )
+    apply_generic(page, "en")
+    assert page[3].kept
+    assert page[4].removed_by == "generic.outside-body"
