@@ -109,7 +109,7 @@ def clean(
         learned: Templates | None = None
         if templates:
             learner = learn_templates(
-                inputs(),
+                inputs,
                 ruleset=ruleset,
                 rule_dirs=rule_dirs,
                 no_default_rules=no_default_rules,

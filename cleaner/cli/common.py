@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -17,7 +18,7 @@ from cleaner.errors import CleanerError, RuleFileError
 from cleaner.inputs import InputFailure, InputNotice, RawInput
 from cleaner.pipeline import CleanOptions, clean, template_keys
 from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
-from cleaner.templates import TemplateLearner, Templates
+from cleaner.templates import TemplateLearner, Templates, site_key
 
 Result = Document | InputFailure | InputNotice
 
@@ -267,7 +268,7 @@ def _keys_chunk(chunk: list[RawInput]) -> list[SiteKeys | None]:
 
 
 def learn_templates(
-    items: Iterable[RawInput | InputFailure | InputNotice],
+    read: Callable[[], Iterable[RawInput | InputFailure | InputNotice]],
     *,
     ruleset: Ruleset,
     rule_dirs: tuple[str, ...],
@@ -278,18 +279,24 @@ def learn_templates(
 ) -> TemplateLearner:
     """The first pass over a batch: count each site's line keys (hashes only, no texts).
 
-    Failures and notices are skipped here: the cleaning pass reads the inputs again and
-    reports each once, in its place.
+    `read` gives the inputs afresh on each call. A census of the URLs comes first (reading
+    only): a page whose site has too few pages in the batch to have a template is never
+    extracted or hashed, so a crawl of many sites pays only for the sites that recur. Pages
+    without a URL are counted together, as their site (the publisher) is known only by
+    cleaning them. Failures and notices are skipped: the cleaning pass reports each once.
     """
-    from itertools import chain, islice
-
     learner = learner or TemplateLearner()
+    census: Counter[str | None] = Counter(
+        site_key(item.url) for item in read() if isinstance(item, RawInput)
+    )
+    if not any(n >= learner.min_docs for n in census.values()):
+        return learner  # a lone page, or no site with enough pages: no first pass at all
     kind = input_kind if input_kind in ("text", "html") else "auto"
-    documents = (item for item in items if isinstance(item, RawInput))
-    head = list(islice(documents, learner.min_docs))
-    if len(head) < learner.min_docs:
-        return learner  # too few documents for any template: a lone page costs no first pass
-    work = chain(head, documents)
+    work = (
+        item
+        for item in read()
+        if isinstance(item, RawInput) and census[site_key(item.url)] >= learner.min_docs
+    )
     if jobs <= 1:
         options = CleanOptions(ruleset=ruleset, input_kind=kind)
         results: Iterable[Any] = (_keys_one(item, options) for item in work)
