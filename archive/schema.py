@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from archive.dedupe import reindex_all
+
 # Article columns copied straight from the JSON record (SPEC.md); `id` there becomes `doc_id`
 # here because the table's own `id` is an INTEGER PRIMARY KEY (stable FTS rowids).
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -153,8 +155,15 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_vectorised_minhash(db: sqlite_utils.Database) -> None:
+    # The MinHash hash family changed (see archive.dedupe): signatures stored by the old one
+    # would never match new ones, so recompute them all from the stored texts.
+    reindex_all(db.conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_vectorised_minhash", _m002_vectorised_minhash),
 ]
 
 

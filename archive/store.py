@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +23,10 @@ import sqlite_utils
 
 from archive.dedupe import (
     Signature,
-    find_original,
+    comparable,
+    find_originals,
     folded_column,
-    index_signature,
+    index_signatures,
     signature,
     text_hash,
 )
@@ -54,7 +55,10 @@ class Pending:
 
     @classmethod
     def of(cls, doc: Document, raw: bytes, kind: str = "auto") -> Pending:
-        return cls(doc, raw, kind, text_hash(doc.text), signature(doc.text))
+        folded = comparable(doc.text)
+        return cls(
+            doc, raw, kind, text_hash(doc.text, folded=folded), signature(doc.text, folded=folded)
+        )
 
 
 @dataclass(slots=True)
@@ -265,42 +269,23 @@ class Archive:
 
         `failed` and `skipped` (inputs not cleaned because already stored) are added to the
         run's counts in the same transaction, so the run row never disagrees with the data.
+        Each table gets one `executemany` per batch, and the duplicate look-ups are two
+        queries per batch, not a few per document.
         """
         counts = Counts(failed=failed, already_stored=skipped)
-        now = utc_now()
+        return self._transaction(run_id, counts, lambda: self._insert_new(run_id, batch, counts))
+
+    def update_batch(self, run_id: int, batch: Sequence[Pending], failed: int = 0) -> Counts:
+        """Replace re-cleaned articles (text, metadata, removals, FTS) in one transaction."""
+        counts = Counts(failed=failed)
+        return self._transaction(run_id, counts, lambda: self._update(run_id, batch, counts))
+
+    def _transaction(self, run_id: int, counts: Counts, write: Callable[[], None]) -> Counts:
+        """Run `write` and add `counts` to the run in one `BEGIN IMMEDIATE` transaction."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for item in batch:
-                doc = item.doc
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO raw_documents (raw_sha256, raw, size, content_type, "
-                    "encoding, kind, source, doc_id, url, fetched_at, extra, archived_at, run_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        doc.raw_sha256,
-                        item.raw,
-                        len(item.raw),
-                        doc.content_type,
-                        doc.encoding,
-                        item.kind,
-                        doc.source,
-                        doc.id,
-                        doc.url,
-                        doc.fetched_at,
-                        json.dumps(doc.extra, ensure_ascii=False) if doc.extra else None,
-                        now,
-                        run_id,
-                    ),
-                )
-                if cur.rowcount == 0:  # stored meanwhile by another process or earlier input
-                    counts.already_stored += 1
-                    continue
-                original = find_original(conn, item.text_sha, item.sig)
-                article_id = self._insert_article(doc, item, run_id, now, original)
-                index_signature(conn, article_id, item.sig)
-                counts.added += 1
-                counts.duplicates += original is not None
+            write()
             self._count(run_id, counts)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -311,36 +296,71 @@ class Archive:
             raise
         return counts
 
-    def update_batch(self, run_id: int, batch: Sequence[Pending], failed: int = 0) -> Counts:
-        """Replace re-cleaned articles (text, metadata, removals, FTS) in one transaction."""
-        counts = Counts(failed=failed)
+    def _insert_new(self, run_id: int, batch: Sequence[Pending], counts: Counts) -> None:
         conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for item in batch:
-                assert item.article_id is not None
-                doc, aid = item.doc, item.article_id
-                original = find_original(conn, item.text_sha, item.sig, before_id=aid)
-                values = self._article_values(doc, item)
-                sets = ", ".join(f"{name} = ?" for name in values)
-                conn.execute(
-                    f"UPDATE articles SET {sets}, run_id = ?, duplicate_of = ? WHERE id = ?",
-                    [*values.values(), run_id, original, aid],
-                )
-                conn.execute("DELETE FROM removals WHERE article_id = ?", (aid,))
-                self._insert_removals(aid, doc)
-                index_signature(conn, aid, item.sig, replace=True)
-                counts.updated += 1
-                counts.duplicates += original is not None
-            self._count(run_id, counts)
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self.error(exc, "nothing from the current batch was written") from exc
-        except BaseException:
-            self._rollback()
-            raise
-        return counts
+        shas = [item.doc.raw_sha256 for item in batch]
+        stored = {
+            row[0]
+            for row in conn.execute(
+                "SELECT raw_sha256 FROM raw_documents WHERE raw_sha256 IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps(shas),),
+            )
+        }
+        fresh: list[Pending] = []
+        for item, sha in zip(batch, shas, strict=True):
+            if sha in stored:  # stored meanwhile by another process, or earlier in the batch
+                counts.already_stored += 1
+                continue
+            stored.add(sha)
+            fresh.append(item)
+        if not fresh:
+            return
+        # We hold the write lock, so max(id) + 1... are ours: ids known before inserting let
+        # every table be written with one executemany.
+        first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0])
+        ids = range(first_id, first_id + len(fresh))
+        originals = find_originals(conn, [(i.text_sha, i.sig) for i in fresh], first_id)
+        now = utc_now()
+        conn.executemany(
+            "INSERT INTO raw_documents (raw_sha256, raw, size, content_type, encoding, kind, "
+            "source, doc_id, url, fetched_at, extra, archived_at, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_raw_row(item, now, run_id) for item in fresh],
+        )
+        rows = [
+            {**self._article_values(item.doc, item), "archived_at": now, "run_id": run_id}
+            | {"id": aid, "duplicate_of": original}
+            for item, aid, original in zip(fresh, ids, originals, strict=True)
+        ]
+        names = list(rows[0])
+        conn.executemany(
+            f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [list(row.values()) for row in rows],
+        )
+        self._insert_removals(zip(ids, (item.doc for item in fresh), strict=True))
+        index_signatures(conn, [(aid, item.sig) for aid, item in zip(ids, fresh, strict=True)])
+        counts.added += len(fresh)
+        counts.duplicates += sum(original is not None for original in originals)
+
+    def _update(self, run_id: int, batch: Sequence[Pending], counts: Counts) -> None:
+        conn = self.conn
+        for item in batch:
+            assert item.article_id is not None
+            doc, aid = item.doc, item.article_id
+            # Older rows only: the first copy of a story stays the original.
+            (original,) = find_originals(conn, [(item.text_sha, item.sig)], aid)
+            values = self._article_values(doc, item)
+            sets = ", ".join(f"{name} = ?" for name in values)
+            conn.execute(
+                f"UPDATE articles SET {sets}, run_id = ?, duplicate_of = ? WHERE id = ?",
+                [*values.values(), run_id, original, aid],
+            )
+            conn.execute("DELETE FROM removals WHERE article_id = ?", (aid,))
+            self._insert_removals([(aid, doc)])
+            index_signatures(conn, [(aid, item.sig)], replace=True)
+            counts.updated += 1
+            counts.duplicates += original is not None
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
@@ -366,23 +386,32 @@ class Archive:
         values["folded"] = folded_column(doc.title, doc.text)
         return values
 
-    def _insert_article(
-        self, doc: Document, item: Pending, run_id: int, now: str, original: int | None
-    ) -> int:
-        values = self._article_values(doc, item)
-        values.update(archived_at=now, run_id=run_id, duplicate_of=original)
-        cur = self.conn.execute(
-            f"INSERT INTO articles ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-            list(values.values()),
+    def _insert_removals(self, articles: Iterable[tuple[int, Document]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO removals (article_id, rule, category, line, text) VALUES (?, ?, ?, ?, ?)",
+            [
+                (article_id, r.rule, r.category, r.line, r.text)
+                for article_id, doc in articles
+                for r in doc.removed
+            ],
         )
-        article_id = int(cur.lastrowid or 0)
-        self._insert_removals(article_id, doc)
-        return article_id
 
-    def _insert_removals(self, article_id: int, doc: Document) -> None:
-        if doc.removed:
-            self.conn.executemany(
-                "INSERT INTO removals (article_id, rule, category, line, text) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(article_id, r.rule, r.category, r.line, r.text) for r in doc.removed],
-            )
+
+def _raw_row(item: Pending, now: str, run_id: int) -> tuple[Any, ...]:
+    doc = item.doc
+    extra = json.dumps(doc.extra, ensure_ascii=False) if doc.extra else None
+    return (
+        doc.raw_sha256,
+        item.raw,
+        len(item.raw),
+        doc.content_type,
+        doc.encoding,
+        item.kind,
+        doc.source,
+        doc.id,
+        doc.url,
+        doc.fetched_at,
+        extra,
+        now,
+        run_id,
+    )

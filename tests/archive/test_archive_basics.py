@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from archive import Archive, build_match, search
+from archive import Archive, Pending, build_match, search
 from archive.schema import MIGRATIONS, migrate
 from tests.archive.conftest import invoke, query, scalar
+from tests.archive.corpus import generated_text
 
 
 def _hits(db: Path, q: str, *extra: str) -> list[dict[str, object]]:
@@ -311,3 +313,65 @@ def test_failed_inputs_are_named_counted_and_the_rest_stored(tmp_path: Path, see
     assert f"{broken}:2" in result.stderr
     assert "6 added" in result.stderr and "2 failed" in result.stderr
     assert query(db, "select added, failed, status from runs") == [(6, 2, "completed")]
+
+
+def _story(n: int) -> str:
+    rng = random.Random(n)
+    return generated_text(n, rng, "dup", paragraphs=3, sentences=3, words=14)
+
+
+def _near(text: str, at: int = 20) -> str:
+    words = text.split(" ")
+    words[at] = "changed"
+    return " ".join(words)
+
+
+def _pending(texts: list[str]) -> list[Pending]:
+    from cleaner import clean
+
+    return [Pending.of(clean(t), t.encode()) for t in texts]
+
+
+def _duplicates(db: Path) -> list[tuple[object, ...]]:
+    return query(db, "select id, duplicate_of from articles order by id")
+
+
+def test_one_batch_finds_the_same_duplicates_as_one_document_at_a_time(tmp_path: Path) -> None:
+    a, b = _story(1), _story(2)
+    texts = [a, _near(a), b, a + "\n", _near(b), _story(3), _near(a, at=40)]
+    together, apart = tmp_path / "together.db", tmp_path / "apart.db"
+    with Archive(together) as arc:
+        counts = arc.write_batch(arc.start_run("archive", [], "t"), _pending(texts))
+    assert (counts.added, counts.duplicates) == (7, 4)
+    with Archive(apart) as arc:
+        run_id = arc.start_run("archive", [], "t")
+        for item in _pending(texts):
+            arc.write_batch(run_id, [item])
+    assert _duplicates(together) == _duplicates(apart)
+    assert _duplicates(together) == [
+        (1, None), (2, 1), (3, None), (4, 1), (5, 3), (6, None), (7, 1)
+    ]  # fmt: skip
+    # The same raw bytes twice in one batch are stored once.
+    with Archive(together) as arc:
+        again = arc.write_batch(arc.start_run("archive", [], "t"), _pending([a, _story(4)] * 2))
+    assert (again.added, again.already_stored) == (1, 3)
+
+
+def test_migration_recomputes_signatures_of_an_older_archive(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    original = _story(7)
+    with Archive(db) as arc:
+        arc.write_batch(arc.start_run("archive", [], "t"), _pending([original, _story(8)]))
+    # As an archive from before migration 002 looks: signatures from another hash family.
+    conn = sqlite3.connect(db)
+    conn.execute("update minhashes set signature = zeroblob(256)")
+    conn.execute("update lsh_bands set band_hash = -band_hash")
+    conn.execute("delete from _migrations where name = '002_vectorised_minhash'")
+    conn.commit()
+    conn.close()
+    with Archive(db) as arc:
+        counts = arc.write_batch(arc.start_run("archive", [], "t"), _pending([_near(original)]))
+    assert counts.duplicates == 1
+    assert _duplicates(db)[-1] == (3, 1)
+    assert scalar(db, "select count(*) from minhashes where signature = zeroblob(256)") == 0
+    assert scalar(db, "select count(*) from lsh_bands") == 3 * 16
