@@ -29,7 +29,7 @@ from cleaner.metadata import (
     take_title,
 )
 from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
-from cleaner.templates import Templates, apply_template, document_keys, site_key
+from cleaner.templates import Templates, apply_template, document_keys, site_and_keys, site_key
 
 INPUT_KINDS = ("auto", "text", "html")
 
@@ -45,7 +45,7 @@ class CleanOptions:
     extra_rules: tuple[Any, ...] = field(default=())
     # Site key -> that site's template keys (cleaner.templates); a document whose site has an
     # entry loses its template lines. None: no template pass at all.
-    templates: Templates | None = field(default=None, compare=False)
+    templates: Templates | None = None
 
 
 def clean(
@@ -168,11 +168,7 @@ def template_keys(
     if site is not None:
         text = _page_text(raw, options.input_kind, url)[0]
         return site, document_keys(u.text for u in make_units(text)[0])
-    doc = clean(raw, url=url, options=replace(options, templates=None))
-    site = site_key(None, doc.publisher)
-    if site is None:
-        return None, frozenset()
-    return site, document_keys(u.text for u in make_units("\n".join(doc.lines))[0])
+    return site_and_keys(clean(raw, url=url, options=replace(options, templates=None)))
 
 
 def _merge_html_metadata(

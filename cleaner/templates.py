@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from cleaner.document import Document
 from cleaner.engine import is_body_like
-from cleaner.lines import Unit, count_words
+from cleaner.lines import Unit, count_words, make_units
 
 RULE_ID = "template.site-line"
 FORMAT = "cleaner-site-template/1"
@@ -102,6 +103,18 @@ def learnable(text: str) -> bool:
 def document_keys(lines: Iterable[str]) -> frozenset[int]:
     """The distinct keys of one document's learnable lines (a line twice in a page counts once)."""
     return frozenset(line_key(line) for line in lines if learnable(line))
+
+
+def site_and_keys(doc: Document) -> tuple[str | None, frozenset[int]]:
+    """A cleaned document's site and line keys, for a learner: no second clean needed.
+
+    The units are rebuilt from `doc.lines` (the lines the rules saw), so the keys are those
+    `apply_template` will look up when the site's template is applied to a later document.
+    """
+    site = site_key(doc.url, doc.publisher)
+    if site is None:
+        return None, frozenset()
+    return site, document_keys(u.text for u in make_units("\n".join(doc.lines))[0])
 
 
 def threshold(documents: int, min_docs: int = MIN_DOCS, min_share: float = MIN_SHARE) -> int:

@@ -29,6 +29,7 @@ from cleaner.templates import (
     learn,
     learnable,
     line_key,
+    site_and_keys,
     site_key,
     threshold,
 )
@@ -336,6 +337,14 @@ def test_template_keys_without_a_url_use_the_publisher() -> None:
     assert site == "daily harbour gazette"
     assert line_key("Terms of use") in keys and line_key(ARTICLES[0][1]) in keys
     assert template_keys("Just one line without any site.\n") == (None, frozenset())
+
+
+def test_a_cleaned_document_gives_the_keys_its_raw_page_gives() -> None:
+    """The archive learns from documents it has cleaned anyway; the keys must be the same."""
+    raw = page(1, extra=[SHARED])
+    doc = clean(raw, url=url(1))
+    assert site_and_keys(doc) == template_keys(raw, url=url(1))
+    assert site_and_keys(clean(raw)) == (None, frozenset())
 
 
 @pytest.mark.parametrize("name", sample_names())
