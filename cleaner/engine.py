@@ -62,8 +62,8 @@ class Dispatch:
         self.always = frozenset(i for i, r in enumerate(self.rules) if not r.keywords)
         by_keyword: dict[str, set[int]] = {}
         for i, rule in enumerate(self.rules):
-            for keyword in rule.keywords:
-                by_keyword.setdefault(keyword, set()).add(i)
+            for keyword in rule.keywords:  # case-folded, as the line is: ſ, ẞ, Σ find s, ss, σ
+                by_keyword.setdefault(keyword.casefold(), set()).add(i)
         self.automaton: Any = None
         if by_keyword:
             automaton = ahocorasick.Automaton()
@@ -72,11 +72,11 @@ class Dispatch:
             automaton.make_automaton()
             self.automaton = automaton
 
-    def candidates(self, low: str) -> list[int]:
-        """Indices of the rules worth trying on a lower-cased line, in rule order."""
+    def candidates(self, folded: str) -> list[int]:
+        """Indices of the rules worth trying on a case-folded line, in rule order."""
         found = set(self.always)
         if self.automaton is not None:
-            for _, owners in self.automaton.iter(low):
+            for _, owners in self.automaton.iter(folded):
                 found |= owners
         return sorted(found)
 
@@ -99,7 +99,7 @@ def dispatch_for(rules: Sequence[Rule]) -> Dispatch:
 def match_unit(unit: Unit, dispatch: Dispatch, position: str) -> Match | None:
     """The first rule that matches this unit on its own."""
     rules = dispatch.rules
-    for i in dispatch.candidates(unit.text.lower()):
+    for i in dispatch.candidates(unit.text.casefold()):
         rule = rules[i]
         if rule.where != "any" and position and rule.where != position:
             continue

@@ -22,6 +22,7 @@ from typing import Any
 import regex
 
 from cleaner.errors import RuleFileError
+from cleaner.prefilter import required_keywords
 
 CATEGORIES: dict[str, str] = {
     "ads": "advertising lines and ad labels, also in a foreign language or script",
@@ -208,7 +209,9 @@ def _compile_rule(data: dict[str, Any], file: str, position: int = 0) -> Rule:
             f"not {', '.join(sorted(bad_groups))}"
         )
     keywords = data.get("keywords")
-    if keywords is None and phrases is not None:
+    if keywords is None:  # the literal text any match must contain (cleaner/prefilter.py)
+        keywords = required_keywords(pattern)
+    if not keywords and phrases is not None:
         keywords = [p.strip().split()[0].lower() for p in phrases]
     examples_remove = _string_list(data, "examples_remove", where)
     examples_keep = _string_list(data, "examples_keep", where)

@@ -1,0 +1,89 @@
+"""Keywords a pattern cannot match without, for rules that name none.
+
+The engine tries a rule's regular expression only on lines holding one of its keywords (one
+Aho-Corasick pass finds them all). A rule without keywords used to run on every line; most
+patterns, though, contain literal text that any match must include (`says`, `ago`, `(`): this
+module reads the pattern's syntax tree and returns such a set of strings, one of which must occur
+in the case-folded line, or nothing when it cannot tell. It must never be wrong: a wrong keyword
+would silently stop a rule. So it only trusts characters whose case fold is the same for every
+character a case-insensitive match accepts (`s` and `ſ` both fold to `s`; `i`, `ı` and `İ` do
+not agree, nor do Greek and Cyrillic lie outside U+0020-U+04FF), and gives up on syntax it does
+not know.
+"""
+
+from __future__ import annotations
+
+from re import _constants as sre  # the parser's opcodes (Python >= 3.11)
+from re import _parser as sre_parse
+from typing import Any
+
+# Characters in U+0020-U+04FF that a case-insensitive match equates with a character whose
+# case fold differs; tests/test_prefilter.py recomputes this list from every code point.
+UNSAFE = frozenset("Iißİıƛɤɷɼ")
+MAX_ALTERNATIVES = 64  # more alternatives than this filter too little to be worth it
+
+Requirement = frozenset[str] | None  # one of these strings occurs in every match; None: unknown
+
+
+def required_keywords(pattern: str) -> tuple[str, ...]:
+    """Case-folded strings one of which every match of `pattern` contains; () when unknown."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # noqa: BLE001 - syntax only the `regex` module knows: no keywords
+        return ()
+    found = _sequence(parsed)
+    return tuple(sorted(found)) if found else ()
+
+
+def safe(ch: str) -> bool:
+    """A character whose case fold every case-insensitive match of it shares."""
+    return " " <= ch <= "\u04ff" and ch.isprintable() and ch not in UNSAFE
+
+
+def _sequence(items: Any) -> Requirement:
+    """Elements one after another: each element's requirement holds; keep the strongest.
+    Consecutive literal characters form one string."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is sre.LITERAL and safe(chr(av)):
+            run.append(chr(av).casefold())
+            continue
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run = []
+        found = _element(op, av)
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({"".join(run)}))
+    return max(candidates, key=_strength, default=None)
+
+
+def _strength(requirement: frozenset[str]) -> tuple[int, int]:
+    """Longer strings filter more; fewer alternatives too."""
+    return min(len(s) for s in requirement), -len(requirement)
+
+
+def _element(op: Any, av: Any) -> Requirement:
+    if op is sre.SUBPATTERN:
+        return _sequence(av[-1])
+    if op is sre.ATOMIC_GROUP:
+        return _sequence(av)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, _high, item = av
+        return _sequence(item) if low >= 1 else None
+    if op is sre.ASSERT:  # a lookahead or lookbehind must match too
+        return _sequence(av[1])
+    if op is sre.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            found = _sequence(branch)
+            if not found:
+                return None
+            out |= found
+        return frozenset(out) if len(out) <= MAX_ALTERNATIVES else None
+    if op is sre.IN and av and all(kind is sre.LITERAL for kind, _ in av):
+        chars = [chr(code) for _, code in av]
+        return frozenset(c.casefold() for c in chars) if all(map(safe, chars)) else None
+    return None
