@@ -282,12 +282,16 @@ def learn_templates(
     `read` gives the inputs afresh on each call. A census of the URLs comes first (reading
     only): a page whose site has too few pages in the batch to have a template is never
     extracted or hashed, so a crawl of many sites pays only for the sites that recur. Pages
-    without a URL are counted together, as their site (the publisher) is known only by
-    cleaning them. Failures and notices are skipped: the cleaning pass reports each once.
+    without a URL are not learned from here: their site (the publisher) is known only by
+    cleaning them, which would make every batch of plain scrapes cost two cleans for the same
+    output in the common case. Failures and notices are skipped: the cleaning pass reports
+    each once.
     """
     learner = learner or TemplateLearner()
-    census: Counter[str | None] = Counter(
-        site_key(item.url) for item in read() if isinstance(item, RawInput)
+    census: Counter[str] = Counter(
+        site
+        for item in read()
+        if isinstance(item, RawInput) and (site := site_key(item.url)) is not None
     )
     if not any(n >= learner.min_docs for n in census.values()):
         return learner  # a lone page, or no site with enough pages: no first pass at all
@@ -295,7 +299,8 @@ def learn_templates(
     work = (
         item
         for item in read()
-        if isinstance(item, RawInput) and census[site_key(item.url)] >= learner.min_docs
+        if isinstance(item, RawInput)
+        and census.get(site_key(item.url) or "", 0) >= learner.min_docs
     )
     if jobs <= 1:
         options = CleanOptions(ruleset=ruleset, input_kind=kind)
