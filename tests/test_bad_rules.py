@@ -195,3 +195,12 @@ def test_catastrophic_pattern_in_the_library_is_a_python_warning(tmp_path: Path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert clean("a short line that times out nowhere", options=CleanOptions(ruleset=ruleset))
+
+
+def test_rules_check_reports_a_timeout_as_one_warning_line(tmp_path: Path) -> None:
+    slow_example = "a" * 5_000 + "!"
+    folder = rule_dir(tmp_path, EVIL.replace('["bbbb!"]', f'["bbbb!", "{slow_example}"]'))
+    result = CliRunner().invoke(cli, ["rules", "check", "--no-default-rules", str(folder)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("cleaner: warning: rule user.evil ("), lines

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from cleaner.cli.common import rule_warnings
 from cleaner.errors import RuleFileError
 from cleaner.metadata import BUILTIN_RULES
 from cleaner.rulecheck import check_ruleset
@@ -72,7 +73,8 @@ def check_rules(directory: str | None, no_default_rules: bool) -> None:
       cleaner rules check my-rules/
     """
     ruleset = _load(directory, no_default_rules)
-    problems = check_ruleset(ruleset)
+    with rule_warnings():  # a user pattern that times out: one warning line, not a traceback
+        problems = check_ruleset(ruleset)
     for problem in problems:
         click.echo(f"FAIL {problem}")
     examples = sum(len(r.examples_remove) + len(r.examples_keep) for r in ruleset)
@@ -101,6 +103,7 @@ def show_rule(rule_id: str, directory: str | None) -> None:
     click.echo(f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}")
     click.echo(f"  languages: {', '.join(sorted(rule.languages)) or 'all'}")
     click.echo(f"  pattern: {rule.pattern_text}")
+    click.echo(f"  keywords: {', '.join(rule.keywords) or '(none: tried on every line)'}")
     for example in rule.examples_remove:
         click.echo(f"  - removes: {example}")
     for example in rule.examples_keep:
