@@ -22,7 +22,12 @@ from cleaner.pipeline import CleanOptions, clean
 Item = RawInput | InputFailure
 Result = Document | InputFailure
 CleanBatch = Callable[[Iterable[Item]], Iterator[Result]]
-BATCH_SIZE = 200
+# One transaction per batch: a killed run loses at most one batch of cleaning. Bigger batches
+# make each page of the random-keyed indexes (hashes, LSH bands) written once for more rows;
+# the byte cap bounds memory when the inputs are large HTML pages.
+BATCH_SIZE = 1000
+BATCH_BYTES = 32 * 1024 * 1024
+RECLEAN_BATCH_SIZE = 200
 
 
 @dataclass(slots=True)
@@ -130,6 +135,7 @@ def ingest(
                 conn.close()
 
     pending: list[Pending] = []
+    pending_bytes = 0
     failed = 0
     stopped = False
     for result in clean_batch(fresh()):
@@ -140,10 +146,11 @@ def ingest(
             hooks.on_failure(result.source, result.reason)
         elif isinstance(item, RawInput):
             pending.append(Pending.of(result, raw_bytes(item), item.kind))
+            pending_bytes += len(pending[-1].raw)
         hooks.on_progress(1)
-        if len(pending) >= batch_size:
+        if len(pending) >= batch_size or pending_bytes >= BATCH_BYTES:
             total.add(archive.write_batch(run_id, pending, failed, skipped.take()))
-            pending, failed = [], 0
+            pending, pending_bytes, failed = [], 0, 0
         if hooks.should_stop():
             stopped = True
             break
@@ -162,7 +169,7 @@ def reclean(
     options: CleanOptions,
     version: tuple[str, str] | None,
     hooks: Hooks | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = RECLEAN_BATCH_SIZE,
 ) -> tuple[Counts, bool]:
     """Re-run the rules over stored raw bytes, one transaction per batch.
 

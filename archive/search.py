@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from archive.dedupe import fold
@@ -34,6 +35,7 @@ def _quote(term: str) -> str | None:
     return quoted + "*" if prefix else quoted
 
 
+@lru_cache(maxsize=256)
 def build_match(query: str) -> str | None:
     """The FTS5 MATCH expression for what a user typed, or None when nothing is searchable."""
     tokens: list[tuple[str, str]] = []
@@ -93,28 +95,30 @@ def search(
     match = build_match(query)
     if match is None or limit <= 0:
         return []
-    where = ["articles_fts MATCH :match"]
+    params: tuple[object, ...] = (*marks, snippet_tokens, match)
     if language:
-        where.append("a.language = :language")
+        params += (language,)
+    rows = archive.conn.execute(
+        _search_sql(bool(language), all_copies), (*params, limit)
+    ).fetchall()
+    return [Hit(*row[:9], score=-float(row[9]), snippet=row[10] or "") for row in rows]
+
+
+@lru_cache(maxsize=4)
+def _search_sql(by_language: bool, all_copies: bool) -> str:
+    """The search statement, built once per filter combination (its fixed cost is per query)."""
+    where = ["articles_fts MATCH ?"]
+    if by_language:
+        where.append("a.language = ?")
     if not all_copies:
         where.append("a.duplicate_of IS NULL")
-    sql = (
+    return (
         "SELECT a.id, a.doc_id, a.title, a.url, a.source, a.language, a.published, "
         "a.publisher, a.duplicate_of, articles_fts.rank, "
-        "snippet(articles_fts, -1, :open, :close, '…', :tokens) "
+        "snippet(articles_fts, -1, ?, ?, '…', ?) "
         "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT :limit"
+        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT ?"
     )
-    params = {
-        "match": match,
-        "language": language,
-        "limit": limit,
-        "open": marks[0],
-        "close": marks[1],
-        "tokens": snippet_tokens,
-    }
-    rows = archive.conn.execute(sql, params).fetchall()
-    return [Hit(*row[:9], score=-float(row[9]), snippet=row[10] or "") for row in rows]
 
 
 def iter_records(

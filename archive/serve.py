@@ -28,10 +28,25 @@ def shipped_metadata() -> dict[str, Any]:
 
 
 def metadata_for(db_path: Path) -> dict[str, Any]:
-    """The metadata with the database keyed by the name Datasette gives the file (its stem)."""
+    """The metadata with the database keyed by the name Datasette gives the file (its stem).
+
+    Links to `/ARCHIVE/...` in the HTML descriptions (the ranked search form) get the
+    database's own path, so the search form a user lands on is the fast ranked query.
+    """
+    from datasette.utils import tilde_encode
+
     data = shipped_metadata()
-    data["databases"] = {db_path.stem: data["databases"][PLACEHOLDER]}
+    text = json.dumps(data["databases"][PLACEHOLDER], ensure_ascii=False)
+    text = text.replace(f"/{PLACEHOLDER}/", f"/{tilde_encode(db_path.stem)}/")
+    data["databases"] = {db_path.stem: json.loads(text)}
     return data
+
+
+def search_url(db_path: Path, host: str, port: int) -> str:
+    """Where `cleaner serve` sends users first: the ranked search query's page."""
+    from datasette.utils import tilde_encode
+
+    return f"http://{host}:{port}/{tilde_encode(db_path.stem)}/search"
 
 
 def prepare(db_path: Path) -> None:

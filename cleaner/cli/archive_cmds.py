@@ -351,10 +351,10 @@ def serve(db: str, port: int, host: str, debug: bool) -> None:
 
     \b
     Examples:
-      cleaner serve news.db                 # then open http://127.0.0.1:8001/news/articles
+      cleaner serve news.db                 # then open http://127.0.0.1:8001/news/search
       cleaner serve news.db --port 9000
     """
-    from archive.serve import datasette_args, metadata_for, prepare
+    from archive.serve import datasette_args, metadata_for, prepare, search_url
 
     path = Path(db)
     try:
@@ -371,7 +371,9 @@ def serve(db: str, port: int, host: str, debug: bool) -> None:
     ):
         meta = Path(tmp) / "metadata.json"
         meta.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
-        click.echo(f"cleaner: serving {db} read-only at http://{host}:{port}/{path.stem}", err=True)
+        click.echo(
+            f"cleaner: serving {db} read-only; search: {search_url(path, host, port)}", err=True
+        )
         datasette_cli.main(args=datasette_args(path, meta, host, port), prog_name="datasette")
 
 

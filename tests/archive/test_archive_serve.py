@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.serve import PLACEHOLDER, shipped_metadata
+from archive.serve import PLACEHOLDER, metadata_for, search_url, shipped_metadata
 from tests.archive.conftest import cleaner_process, invoke, query
 
 CHROMIUM = "/usr/bin/chromium"
@@ -122,6 +122,12 @@ def test_datasette_serves_search_and_facets(server: str) -> None:
     assert databases[0]["is_mutable"] is False  # type: ignore[index]
     settings = get_json(f"{server}/-/settings.json")
     assert settings["suggest_facets"] is False
+    # The page `cleaner serve` points at, and the database page, search through the ranked query.
+    for page in ("/db", "/db/articles"):
+        status, body = get(f"{server}{page}")
+        assert status == 200 and b'action="/db/search"' in body, page
+    status, body = get(f"{server}/db/search?q=Pashinyan")
+    assert status == 200 and b"Pashinyan" in body
 
 
 @pytest.mark.slow
@@ -131,6 +137,13 @@ def test_script_in_an_article_is_escaped_in_html(server: str, served_db: Path) -
     assert status == 200
     assert b"<script>window.__pwned" not in body
     assert b"&lt;script&gt;window.__pwned=1&lt;/script&gt;" in body
+
+
+def test_ranked_search_form_points_at_the_served_database() -> None:
+    meta = metadata_for(Path("/data/my news.db"))
+    html = meta["databases"]["my news"]["description_html"]
+    assert 'action="/my+news/search"' in html and PLACEHOLDER not in json.dumps(meta)
+    assert search_url(Path("news.db"), "127.0.0.1", 8001) == "http://127.0.0.1:8001/news/search"
 
 
 def test_serve_binds_loopback_by_default() -> None:
