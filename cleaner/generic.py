@@ -6,7 +6,8 @@ and links. The article is the densest run of such paragraphs. So, as jusText doe
 
 1. classify each unit alone as good, near-good, short or bad (features below); a short line
    that ends like a sentence and is dense in stop words is a 'sentence', a small gain, so a
-   one-line paragraph at the body's edge joins it;
+   one-line paragraph at the body's edge joins it. On Chinese and Japanese pages (no spaces
+   between words) lines in those scripts are measured in characters instead;
 2. find the main body: the run of units with the largest sum of scores (good paragraphs
    count their words, everything else costs), so a menu of a hundred lines cannot join it
    but a sub-heading between two paragraphs can. Lines the named rules already removed take
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from cleaner.language import stopwords, words
 
@@ -47,12 +49,16 @@ SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 10.0, 0.6  # tuned on the dev files (scri
 RULE_COST = 35.0  # each line a named rule removed (share bars, related lists, comments) splits runs
 INLINE_RULES = ("ads.", "notice.", "related.read-more-link")  # removed inserts that do not split
 SENTENCE_GAIN, SENTENCE_WORDS = 5.0, 4  # a short sentence at the body's edge joins it
+CJK_SHARE = 0.2  # a page is Chinese or Japanese when this share of its characters are
 USE_ANCHOR = True
 ANCHOR_WINDOW = 25  # lines still kept after the repeated title in which the body must start
 MIN_TITLE_SHARE = 0.45  # a repeated title covers this much of the first line
 ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the best run
 
 _TERMINAL_CHARS = frozenset('.!?:;"”»')  # a line ending in one of these ends like a sentence
+# Chinese and Japanese: no spaces between words, so words and characters are counted apart
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_CJK_TERMINAL = frozenset("。！？」』）")
 _SENTENCE_MARK = re.compile(r"[.!?。！？]")
 _SEPARATORS = re.compile(r"\s[|›»·•/]\s|\s-\s.*\s-\s")
 _HANDLE = re.compile(
@@ -115,6 +121,26 @@ def _may_hold_handle(text: str) -> bool:
         or ".org" in text
         or ".net" in text
     )
+
+
+def classify_cjk(text: str, cjk: int) -> str:
+    """A line of Chinese or Japanese (`cjk` ideographs and kana in it): two characters are
+    counted as a word and one as three letters; stop words are not used. A line that does not
+    end like a sentence is at best short: headline lists are long in these scripts too."""
+    n = len(words(text)) + cjk // 2
+    chars = len(text) + 2 * cjk
+    terminal = text[-1] in _TERMINAL_CHARS or text[-1] in _CJK_TERMINAL
+    if not terminal and _SEPARATORS.search(text):
+        return BAD
+    if chars < LENGTH_LOW or not terminal:
+        return SHORT
+    if n >= 12:
+        return GOOD if chars >= LENGTH_HIGH else NEAR_GOOD
+    return SENTENCE
+
+
+def _cjk_count(text: str) -> int:
+    return 0 if text.isascii() else len(_CJK.findall(text))
 
 
 def _score(cls: str, n_words: int) -> float:
@@ -190,10 +216,18 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
     seq = [u for u in units if u.kept or (RULE_COST and not u.removed_by.startswith("meta."))]
     if sum(1 for u in seq if u.kept) < 3:
         return None
-    classes = [classify(u.text, language) if u.kept else RULED for u in seq]
+    sample = "".join(u.text for u in seq[:400] if u.kept)
+    if _CJK.search(sample) and len(_CJK.findall(sample)) > CJK_SHARE * len(sample):
+        cjk = [_cjk_count(u.text) if u.kept else 0 for u in seq]
+        pairs = zip(seq, cjk, strict=True)
+        classes = [_classify_mixed(u, k, language) if u.kept else RULED for u, k in pairs]
+        weights = [u.words + k // 2 for u, k in zip(seq, cjk, strict=True)]
+    else:
+        classes = [classify(u.text, language) if u.kept else RULED for u in seq]
+        weights = [u.words for u in seq]
     if not any(c == GOOD for c in classes):
         return None  # no prose to anchor on: leave the rules' verdicts alone
-    scores = [_score(c, u.words) for c, u in zip(classes, seq, strict=True)]
+    scores = [_score(c, w) for c, w in zip(classes, weights, strict=True)]
     for i, unit in enumerate(seq):
         if not unit.kept and unit.removed_by.startswith(INLINE_RULES):
             scores[i] = 0.0  # inserts inside articles (ad labels, 'read also' links) cost nothing
@@ -222,6 +256,13 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
         elif cls == BAD and not _between_good(classes, i):
             unit.removed_by = "generic.nav-like"
     return anchor
+
+
+def _classify_mixed(unit: Any, cjk: int, language: str | None) -> str:
+    """In a Chinese or Japanese page, lines mostly in those scripts are classified as such."""
+    if cjk * 3 >= len(unit.text):
+        return classify_cjk(unit.text, cjk)
+    return classify(unit.text, language)
 
 
 def _between_good(classes: Sequence[str], i: int) -> bool:

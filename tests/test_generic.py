@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cleaner.generic import BAD, GOOD, SENTENCE, SHORT, apply_generic, classify
+from cleaner.generic import BAD, GOOD, SENTENCE, SHORT, apply_generic, classify, classify_cjk
 from cleaner.lines import Unit
 
 PROSE = (
@@ -77,3 +77,21 @@ def test_a_one_line_paragraph_at_the_edge_joins_the_body() -> None:
     apply_generic(page, "en")
     assert page[3].kept
     assert page[4].removed_by == "generic.outside-body"
+
+
+def test_chinese_and_japanese_lines_are_weighed_by_characters() -> None:
+    paragraph = "今日は天気がとても良かったので、家族と一緒に近くの公園まで散歩に出かけました。" * 2
+    assert classify_cjk(paragraph, len(paragraph) - 2) == GOOD
+    assert classify_cjk("サイトマップ", 6) == SHORT
+    assert classify_cjk("新しいソフトウェアを公開したのでバージョンアップしてみた", 27) == SHORT
+    page = units(
+        ("ブログのタイトル | サイト名", None),
+        *[(menu, None) for menu in ("ホーム", "お問い合わせ", "プライバシーポリシー")],
+        (paragraph, None),
+        (paragraph, None),
+        ("関連記事", None),
+        ("新しいソフトウェアを公開したのでバージョンアップしてみた", None),
+    )
+    apply_generic(page, "ja")
+    assert page[4].kept and page[5].kept
+    assert not page[2].kept and not page[7].kept
