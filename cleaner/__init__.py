@@ -1,8 +1,12 @@
 """cleaner: raw web scrapes in, clean article text and metadata out.
 
-    >>> from cleaner import clean
-    >>> doc = clean(open("scrape.txt", "rb").read())
-    >>> doc.title, doc.language, doc.text[:80]
+Example::
+
+    from cleaner import clean
+
+    doc = clean(open("scrape.txt", "rb").read())
+    print(doc.title, doc.language, doc.published)
+    print(doc.text)
 """
 
 __version__ = "0.1.0"

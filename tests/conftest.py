@@ -22,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",
         action="store_true",
-        help="Rewrite samples/*.gold.* from the current output (review the diff before committing).",
+        help="Rewrite samples/*.gold.* from the current output (review the diff, then commit).",
     )
 
 

@@ -68,4 +68,6 @@ def test_explain_shows_both_ad_lines_of_seed_004() -> None:
     ad_lines = [line for line in result.stdout.splitlines() if "Kwork.ru" in line]
     assert len(ad_lines) == 2
     assert all(line.startswith("- ads.") for line in ad_lines)
-    assert any(line.startswith("+ Soldiers from the Collective") for line in result.stdout.splitlines())
+    assert any(
+        line.startswith("+ Soldiers from the Collective") for line in result.stdout.splitlines()
+    )
