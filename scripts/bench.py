@@ -31,7 +31,8 @@ WORD = re.compile(r"\w+")
 
 def shingles(text: str, n: int = 4) -> Counter:
     toks = WORD.findall(text or "")
-    return Counter(tuple(toks[i : i + n]) for i in range(max(1, len(toks) - n + 1)) if toks[i : i + n])
+    spans = (toks[i : i + n] for i in range(max(1, len(toks) - n + 1)))
+    return Counter(tuple(span) for span in spans if span)
 
 
 def shingle_prf(pairs: list[tuple[str, str]]) -> tuple[float, float, float, list[float]]:
@@ -74,7 +75,8 @@ def snippet_prf(triples: list[tuple[list[str], list[str], str]]) -> tuple[float,
 
 
 def run_file(path: Path, mode: str, show: int, options: CleanOptions) -> str:
-    records = [json.loads(line) for line in gzip.open(path, "rt", encoding="utf-8")]
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
     started = time.perf_counter()
     outputs = []
     for rec in records:
@@ -86,14 +88,15 @@ def run_file(path: Path, mode: str, show: int, options: CleanOptions) -> str:
     name = f"{path.parent.name}-{path.name.split('.')[0]}"
     empty = sum(1 for o in outputs if not o.strip())
     if "gold_text" in records[0]:
-        p, r, f1, per_doc = shingle_prf([(rec["gold_text"], o) for rec, o in zip(records, outputs)])
+        pairs = [(rec["gold_text"], o) for rec, o in zip(records, outputs, strict=True)]
+        p, r, f1, per_doc = shingle_prf(pairs)
         if show:
-            worst = sorted(zip(per_doc, (rec["id"] for rec in records)))[:show]
+            worst = sorted(zip(per_doc, (rec["id"] for rec in records), strict=True))[:show]
             for score, doc_id in worst:
                 print(f"  {score:.3f} {doc_id}")
     else:
         p, r, f1 = snippet_prf(
-            [(rec["with"], rec["without"], o) for rec, o in zip(records, outputs)]
+            [(rec["with"], rec["without"], o) for rec, o in zip(records, outputs, strict=True)]
         )
     return (
         f"{name} {mode} F1={f1:.3f} P={p:.3f} R={r:.3f} n={len(records)} empty={empty} "
@@ -117,7 +120,9 @@ def run_samples() -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--data", type=Path, help="the benchmark folder (holding aeb/ and traf/)")
     ap.add_argument("--mode", choices=["text", "html", "both"], default="both")
     ap.add_argument("--split", default="dev", help="file name stem: dev (or test when you have it)")
