@@ -6,8 +6,10 @@ Pages come from tests/test_templates.py's synthetic site; the batches are writte
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -96,7 +98,7 @@ def test_sites_in_one_batch_keep_their_own_templates(tmp_path: Path) -> None:
 def test_stdin_is_spooled_and_gives_the_same_result_as_a_file(tmp_path: Path) -> None:
     batch = jsonl(tmp_path / "b.jsonl", [(url(i), page(i)) for i in range(4)])
     from_file = run([str(batch), "--format", "jsonl"])
-    from_stdin = run(["--format", "jsonl"], batch.read_bytes())
+    from_stdin = run(["--format", "jsonl", "--templates"], batch.read_bytes())
     piped, read = records(from_stdin), records(from_file)
     assert [r["source"] for r in piped] == ["-"] * 4
     for r in piped + read:
@@ -135,6 +137,42 @@ def test_failures_are_reported_once_and_the_rest_still_learns(tmp_path: Path) ->
     errors = [x for x in result.stderr.splitlines() if x.strip()]
     assert len(errors) == 2, errors
     assert all(template_lines(json.loads(x)) for x in result.stdout.splitlines())
+
+
+def test_standard_input_streams_without_templates_by_default(tmp_path: Path) -> None:
+    """A pipe is cleaned as it comes: output starts while the writer still holds it open
+    (with templates the whole stream would first have to be read and spooled)."""
+    pages = [(url(i), page(i % len(ARTICLES))) for i in range(300)]
+    batch = jsonl(tmp_path / "b.jsonl", pages).read_bytes()
+    proc = subprocess.Popen(
+        [CLEANER, "clean", "--format", "jsonl"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin = proc.stdin
+
+    def feed() -> None:  # in a thread: the pipes are small, cleaner writes while we write
+        stdin.write(batch)  # 300 records, and the pipe stays open
+        stdin.flush()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    rest = b""
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no output while standard input was still open"
+        first = json.loads(proc.stdout.readline())
+        assert first["url"] == url(0) and not template_lines(first)
+        while writer.is_alive():  # keep draining so the writer can finish
+            rest += proc.stdout.read1(65536)
+    finally:
+        writer.join(timeout=60)
+        stdin.close()
+        rest += proc.stdout.read()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0 and len(rest.splitlines()) == 299
 
 
 def test_a_real_pipe_with_and_without_templates(tmp_path: Path) -> None:

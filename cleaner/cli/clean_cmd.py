@@ -43,11 +43,11 @@ from cleaner.templates import Templates
 )
 @click.option(
     "--templates/--no-templates",
-    default=True,
-    show_default=True,
+    default=None,
     help="Learn each site's template lines (menus, footers: lines on at least half of, and "
-    "3 or more of, the batch's pages of one site) in a first pass, then remove them "
-    "as template.site-line.",
+    "3 or more of, the batch's pages of one site, by URL host) in a first pass, then remove "
+    "them as template.site-line. Default: on for files and folders; off for standard input, "
+    "which is streamed (--templates copies it to a temporary file first).",
 )
 @input_options
 @rule_options
@@ -55,7 +55,7 @@ def clean(
     paths: tuple[str, ...],
     fmt: str,
     explain: bool,
-    templates: bool,
+    templates: bool | None,
     input_kind: str,
     url: str | None,
     fetched_at: str | None,
@@ -79,16 +79,19 @@ def clean(
       cleaner clean --rules my-rules/ scrape.txt
       curl -s URL | cleaner clean --url URL --fetched-at 2024-05-01T10:00:00Z
 
-    A batch is read twice: a first pass counts, per site (URL host, else publisher), the
-    hashes of its lines; the second cleans. Standard input is copied to a temporary file
-    for that (--no-templates reads it once).
+    Files and folders are read twice: a first pass counts, per site (URL host), the hashes
+    of the lines; the second cleans. Standard input is read once and written as it goes,
+    without templates, unless --templates is given.
 
     Exit status: 0 all good; 1 some inputs failed (named on standard error, the
     others still written); 2 bad usage or unreadable rules.
     """
     ruleset = build_ruleset(rule_dirs, no_default_rules, debug)
     stdin: IO[bytes] = sys.stdin.buffer
-    spool = templates and (not paths or "-" in paths)  # a pipe cannot be read twice
+    reads_stdin = not paths or "-" in paths
+    if templates is None:  # a stream stays a stream: output as it goes, constant memory
+        templates = not reads_stdin
+    spool = templates and reads_stdin  # a pipe cannot be read twice
     with contextlib.ExitStack() as stack:
         if spool:
             stdin = stack.enter_context(_spooled(stdin))
