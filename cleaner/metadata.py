@@ -108,6 +108,14 @@ def take_title(units: Sequence[Unit]) -> str | None:
     return normalise_title(unit.text)
 
 
+def drop_leading_title(units: Sequence[Unit], title: str | None) -> None:
+    """The page's declared headline (HTML <title>, og:title) as the text's first kept line
+    is the title printed above the article: `text` carries no title."""
+    first = next((u for u in units if u.kept), None)
+    if title and first is not None and _title_key(first.text) == _title_key(title):
+        first.removed_by = "meta.repeated-title"
+
+
 def _title_key(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().casefold()
 

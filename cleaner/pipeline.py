@@ -24,6 +24,7 @@ from cleaner.metadata import (
     Metadata,
     byline_date,
     collect,
+    drop_leading_title,
     merge_html,
     normalise_title,
     take_title,
@@ -87,6 +88,7 @@ def clean(
                 units[0].removed_by = "meta.repeated-title"
     if html_meta is not None:
         title = title or meta.title
+        drop_leading_title(units, title)
     byline_date(meta, units, hint, fetched_at)
     body = "\n\n".join(u.text for u in units if u.kept)
     language, probability = detect_language(body)

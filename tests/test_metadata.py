@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cleaner import clean
+from cleaner import CleanOptions, clean
 from cleaner.metadata import (
     html_copyright_year,
     html_meta_date,
@@ -315,3 +315,20 @@ def test_posted_in_category_by_author_on_date() -> None:
 def test_names_and_titles_are_nfc() -> None:
     assert normalise_title("Cafe\u0301 ne\u0301ws") == "Café néws"
     assert normalise_name("Le Monde\u0301") == "Le Mondé"
+
+
+def test_html_headline_printed_above_the_article_is_not_in_the_text() -> None:
+    html = (
+        "<html><head><title>Harbour budget approved. Works start in spring.</title>"
+        "</head><body><article><p>Harbour budget approved. Works start in spring.</p>"
+        "<p>The city council approved the new harbour budget on Tuesday after a long debate "
+        "about the costs of the works and the date they would start.</p>"
+        "<p>The mayor said the works would start in spring and would last about two years, "
+        "with the quay closed to ferries for three months in the second year.</p>"
+        "</article></body></html>"
+    )
+    doc = clean(html, options=CleanOptions(input_kind="html"))
+    # a headline ending in a full stop does not look like one on its own: the page says it is
+    assert doc.title == "Harbour budget approved. Works start in spring"
+    assert not doc.text.startswith("Harbour budget approved")
+    assert any(r.rule == "meta.repeated-title" for r in doc.removed)
