@@ -17,6 +17,7 @@ import ahocorasick
 import regex
 
 from cleaner.lines import Unit
+from cleaner.prefilter import fold
 from cleaner.ruleset import Rule
 
 _TERMINAL = regex.compile(r"""[.!?"”»)]$""")
@@ -62,8 +63,8 @@ class Dispatch:
         self.always = frozenset(i for i, r in enumerate(self.rules) if not r.keywords)
         by_keyword: dict[str, set[int]] = {}
         for i, rule in enumerate(self.rules):
-            for keyword in rule.keywords:  # case-folded, as the line is: ſ, ẞ, Σ find s, ss, σ
-                by_keyword.setdefault(keyword.casefold(), set()).add(i)
+            for keyword in rule.keywords:  # folded, as the line is: ſ, ẞ, İ find s, ss, i
+                by_keyword.setdefault(fold(keyword), set()).add(i)
         self.automaton: Any = None
         if by_keyword:
             automaton = ahocorasick.Automaton()
@@ -73,7 +74,7 @@ class Dispatch:
             self.automaton = automaton
 
     def candidates(self, folded: str) -> list[int]:
-        """Indices of the rules worth trying on a case-folded line, in rule order."""
+        """Indices of the rules worth trying on a folded line (prefilter.fold), in rule order."""
         found = set(self.always)
         if self.automaton is not None:
             for _, owners in self.automaton.iter(folded):
@@ -99,7 +100,7 @@ def dispatch_for(rules: Sequence[Rule]) -> Dispatch:
 def match_unit(unit: Unit, dispatch: Dispatch, position: str) -> Match | None:
     """The first rule that matches this unit on its own."""
     rules = dispatch.rules
-    for i in dispatch.candidates(unit.text.casefold()):
+    for i in dispatch.candidates(fold(unit.text)):
         rule = rules[i]
         if rule.where != "any" and position and rule.where != position:
             continue

@@ -4,11 +4,10 @@ The engine tries a rule's regular expression only on lines holding one of its ke
 Aho-Corasick pass finds them all). A rule without keywords used to run on every line; most
 patterns, though, contain literal text that any match must include (`says`, `ago`, `(`): this
 module reads the pattern's syntax tree and returns such a set of strings, one of which must occur
-in the case-folded line, or nothing when it cannot tell. It must never be wrong: a wrong keyword
-would silently stop a rule. So it only trusts characters whose case fold is the same for every
-character a case-insensitive match accepts (`s` and `ſ` both fold to `s`; `i`, `ı` and `İ` do
-not agree, nor do Greek and Cyrillic lie outside U+0020-U+04FF), and gives up on syntax it does
-not know.
+in the folded line (`fold`), or nothing when it cannot tell. It must never be wrong: a wrong
+keyword would silently stop a rule. So it only trusts characters whose fold is the same for every
+character a case-insensitive match accepts (`s` and `ſ` both fold to `s`, `i`, `ı` and `İ` to
+`i`; characters beyond U+04FF are not trusted at all), and gives up on syntax it does not know.
 """
 
 from __future__ import annotations
@@ -17,22 +16,30 @@ from re import _constants as sre  # the parser's opcodes (Python >= 3.11)
 from re import _parser as sre_parse
 from typing import Any
 
+# Case folding leaves the dotless ı and the dot of İ (i + U+0307) apart from i, which a
+# case-insensitive `i` matches: folded text maps them to i.
+_FOLD_MORE = {0x131: "i", 0x307: None}
 # Characters in U+0020-U+04FF that a case-insensitive match equates with a character whose
-# case fold differs; tests/test_prefilter.py recomputes this list from every code point.
-UNSAFE = frozenset("Iißİıƛɤɷɼ")
+# fold differs; tests/test_prefilter.py recomputes this list from every code point.
+UNSAFE = frozenset("ßƛɤɷɼ")
 MAX_ALTERNATIVES = 64  # more alternatives than this filter too little to be worth it
 
 Requirement = frozenset[str] | None  # one of these strings occurs in every match; None: unknown
 
 
 def required_keywords(pattern: str) -> tuple[str, ...]:
-    """Case-folded strings one of which every match of `pattern` contains; () when unknown."""
+    """Folded strings one of which every match of `pattern` contains; () when unknown."""
     try:
         parsed = sre_parse.parse(pattern)
     except Exception:  # noqa: BLE001 - syntax only the `regex` module knows: no keywords
         return ()
     found = _sequence(parsed)
     return tuple(sorted(found)) if found else ()
+
+
+def fold(text: str) -> str:
+    """The form lines and keywords are compared in: case-folded, ı and İ as i."""
+    return text.casefold().translate(_FOLD_MORE)
 
 
 def safe(ch: str) -> bool:
@@ -47,7 +54,7 @@ def _sequence(items: Any) -> Requirement:
     run: list[str] = []
     for op, av in items:
         if op is sre.LITERAL and safe(chr(av)):
-            run.append(chr(av).casefold())
+            run.append(fold(chr(av)))
             continue
         if run:
             candidates.append(frozenset({"".join(run)}))
@@ -85,5 +92,5 @@ def _element(op: Any, av: Any) -> Requirement:
         return frozenset(out) if len(out) <= MAX_ALTERNATIVES else None
     if op is sre.IN and av and all(kind is sre.LITERAL for kind, _ in av):
         chars = [chr(code) for _, code in av]
-        return frozenset(c.casefold() for c in chars) if all(map(safe, chars)) else None
+        return frozenset(fold(c) for c in chars) if all(map(safe, chars)) else None
     return None
