@@ -15,6 +15,7 @@ from cleaner.cli.common import (
     build_ruleset,
     input_options,
     learn_templates,
+    progress,
     report,
     rule_options,
     rule_warnings,
@@ -160,14 +161,16 @@ def _write_all(
         templates=templates,
     )
     try:
-        for result in results:
-            if isinstance(result, InputFailure):
-                failed += 1
-                report(result.source, result.reason)
-            elif isinstance(result, InputNotice):
-                warn(result.source, result.reason)
-            else:
-                writer.write(result)
+        with progress("cleaning", quiet_when_stdout_is_terminal=True) as advance:
+            for result in results:
+                if isinstance(result, InputFailure):
+                    failed += 1
+                    report(result.source, result.reason)
+                elif isinstance(result, InputNotice):
+                    warn(result.source, result.reason)
+                else:
+                    writer.write(result)
+                    advance(1)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)

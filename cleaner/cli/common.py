@@ -121,6 +121,32 @@ def warn(source: str, reason: str) -> None:
 
 
 @contextlib.contextmanager
+def progress(label: str, *, quiet_when_stdout_is_terminal: bool = False) -> Iterator[Any]:
+    """A rich progress display (spinner, count, time) on standard error when it is a terminal.
+
+    Yields `advance(n)`. Nothing is drawn when standard error is not a terminal (logs, CI), or,
+    for commands that print documents, when standard output is the same terminal: the display
+    would be drawn between the documents.
+    """
+    if not sys.stderr.isatty() or (quiet_when_stdout_is_terminal and sys.stdout.isatty()):
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        "{task.description}",
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+@contextlib.contextmanager
 def rule_warnings() -> Iterator[None]:
     """Print each rule's timeout warning once, as one `cleaner: warning:` line.
 
