@@ -328,15 +328,14 @@ class Archive:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_raw_row(item, now, run_id) for item in fresh],
         )
-        rows = [
-            {**self._article_values(item.doc, item), "archived_at": now, "run_id": run_id}
-            | {"id": aid, "duplicate_of": original}
-            for item, aid, original in zip(fresh, ids, originals, strict=True)
-        ]
-        names = list(rows[0])
+        values = [self._article_values(item.doc, item) for item in fresh]
+        names = [*values[0], "archived_at", "run_id", "id", "duplicate_of"]
         conn.executemany(
             f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            [list(row.values()) for row in rows],
+            [
+                [*row.values(), now, run_id, aid, original]
+                for row, aid, original in zip(values, ids, originals, strict=True)
+            ],
         )
         self._insert_removals(zip(ids, (item.doc for item in fresh), strict=True))
         index_signatures(conn, [(aid, item.sig) for aid, item in zip(ids, fresh, strict=True)])
