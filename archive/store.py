@@ -23,12 +23,12 @@ import sqlite_utils
 
 from archive.dedupe import (
     Signature,
-    comparable,
     find_originals,
     folded_column,
     index_signatures,
     signature,
     text_hash,
+    words_of,
 )
 from archive.schema import RECORD_COLUMNS, migrate
 from cleaner.document import Document
@@ -55,9 +55,9 @@ class Pending:
 
     @classmethod
     def of(cls, doc: Document, raw: bytes, kind: str = "auto") -> Pending:
-        folded = comparable(doc.text)
+        words = words_of(doc.text)
         return cls(
-            doc, raw, kind, text_hash(doc.text, folded=folded), signature(doc.text, folded=folded)
+            doc, raw, kind, text_hash(doc.text, words=words), signature(doc.text, words=words)
         )
 
 
