@@ -193,9 +193,12 @@ def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: igno
     if len(first) < 12:
         return []
     out = []
+    shortest = max(12, MIN_TITLE_SHARE * len(first))
     for unit in units[1:limit]:
+        if not 3 <= unit.words <= 40:
+            continue
         key = _key(unit.text)
-        if not 3 <= unit.words <= 40 or len(key) < max(12, MIN_TITLE_SHARE * len(first)):
+        if len(key) < shortest:
             continue
         if first.startswith(key) or key in first:
             out.append(unit.index)
