@@ -13,11 +13,14 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from archive import templates
 from archive.store import Archive, Counts, Pending
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, RawInput
 from cleaner.pipeline import CleanOptions, clean
+from cleaner.templates import site_and_keys
 
 Item = RawInput | InputFailure
 Result = Document | InputFailure
@@ -64,7 +67,9 @@ def sequential(options: CleanOptions | None = None) -> CleanBatch:
                     doc_id=item.doc_id,
                     fetched_at=item.fetched_at,
                     extra=item.extra,
-                    options=CleanOptions(ruleset=opts.ruleset, input_kind=kind),
+                    options=CleanOptions(
+                        ruleset=opts.ruleset, input_kind=kind, templates=opts.templates
+                    ),
                 )
             except CleanerError as exc:
                 yield InputFailure(item.source, str(exc))
@@ -99,13 +104,18 @@ def ingest(
     clean_batch: CleanBatch,
     hooks: Hooks | None = None,
     batch_size: int = BATCH_SIZE,
+    learn: bool = True,
 ) -> tuple[Counts, bool]:
     """Clean and store every new input; returns the counts and whether it was stopped early.
 
     Inputs whose raw bytes are already stored are not cleaned again, so re-running an
-    interrupted or killed run only does the rest.
+    interrupted or killed run only does the rest. With `learn`, each batch's documents are
+    counted into the archive's site templates (archive/templates.py) before the batch is
+    written; `clean_batch` decides which templates the documents are cleaned with.
     """
     hooks = hooks or Hooks()
+    if learn:
+        templates.create_tables(archive)
     total = Counts()
     in_flight: deque[Item] = deque()  # clean_batch yields one result per item, in order
     skipped = _Tally()  # already stored, not yet counted in the run row
@@ -135,9 +145,16 @@ def ingest(
                 conn.close()
 
     pending: list[Pending] = []
+    seen: list[templates.Observation] = []
     pending_bytes = 0
     failed = 0
     stopped = False
+
+    def write(already: int) -> None:
+        if seen:  # counted first: a repeated run's fingerprints stop a second count
+            templates.count(archive, run_id, seen)
+        total.add(archive.write_batch(run_id, pending, failed, already))
+
     for result in clean_batch(fresh()):
         item = in_flight.popleft()
         if isinstance(result, InputFailure):
@@ -147,17 +164,19 @@ def ingest(
         elif isinstance(item, RawInput):
             pending.append(Pending.of(result, raw_bytes(item), item.kind))
             pending_bytes += len(pending[-1].raw)
+            if learn:
+                seen.append(site_and_keys(result))
         hooks.on_progress(1)
         if len(pending) >= batch_size or pending_bytes >= BATCH_BYTES:
-            total.add(archive.write_batch(run_id, pending, failed, skipped.take()))
-            pending, pending_bytes, failed = [], 0, 0
+            write(skipped.take())
+            pending, seen, pending_bytes, failed = [], [], 0, 0
         if hooks.should_stop():
             stopped = True
             break
     stopped = stopped or hooks.should_stop()
     late = skipped.take()
     if pending or failed or late:
-        total.add(archive.write_batch(run_id, pending, failed, late))
+        write(late)
     total.failed = len(total.failures)
     return total, stopped
 
@@ -174,19 +193,58 @@ def reclean(
     """Re-run the rules over stored raw bytes, one transaction per batch.
 
     With `version` = (cleaner_version, ruleset_version), rows already cleaned with it are
-    skipped, so a re-run after a crash only does what is left.
+    skipped, so a re-run after a crash only does what is left. `options.templates` (the
+    archive's, from `archive.templates.load`) are applied; then, unless `version` is None
+    (everything was redone), articles cleaned before their site's template last changed are
+    re-cleaned too: a template learned from a batch reaches that batch's earlier documents.
     """
-    from cleaner.errors import CleanerError
-
     hooks = hooks or Hooks()
     total = Counts()
+    finished = _reclean_rows(
+        archive,
+        lambda after, n: archive.stale_raw(after, n, version),
+        run_id=run_id,
+        options=options,
+        hooks=hooks,
+        batch_size=batch_size,
+        total=total,
+    )
+    if finished and version is not None and options.templates is not None:
+        changed = templates.changed_sites(archive)
+        finished = _reclean_rows(
+            archive,
+            lambda after, n: templates.template_stale(archive, after, n, changed),
+            run_id=run_id,
+            options=options,
+            hooks=hooks,
+            batch_size=batch_size,
+            total=total,
+        )
+    total.failed = len(total.failures)
+    return total, not finished
+
+
+Rows = list[tuple[int, bytes, dict[str, Any]]]
+
+
+def _reclean_rows(
+    archive: Archive,
+    fetch: Callable[[int, int], Rows],
+    *,
+    run_id: int,
+    options: CleanOptions,
+    hooks: Hooks,
+    batch_size: int,
+    total: Counts,
+) -> bool:
+    """Re-clean what `fetch(after_id, limit)` returns until it is empty; False if stopped."""
+    from cleaner.errors import CleanerError
+
     after = 0
-    finished = False
     while not hooks.should_stop():
-        rows = archive.stale_raw(after, batch_size, version)
+        rows = fetch(after, batch_size)
         if not rows:
-            finished = True
-            break
+            return True
         batch: list[Pending] = []
         failed = 0
         for aid, raw, meta in rows:
@@ -202,7 +260,9 @@ def reclean(
                     doc_id=meta["doc_id"],
                     fetched_at=meta["fetched_at"],
                     extra=meta["extra"],
-                    options=CleanOptions(ruleset=options.ruleset, input_kind=kind),
+                    options=CleanOptions(
+                        ruleset=options.ruleset, input_kind=kind, templates=options.templates
+                    ),
                 )
             except (CleanerError, RecursionError) as exc:
                 failed += 1
@@ -214,5 +274,4 @@ def reclean(
             batch.append(pending)
             hooks.on_progress(1)
         total.add(archive.update_batch(run_id, batch, failed))
-    total.failed = len(total.failures)
-    return total, not finished
+    return False

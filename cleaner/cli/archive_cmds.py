@@ -17,6 +17,7 @@ import click
 
 import archive as lib
 from archive import Archive, ArchiveError, Counts, Hooks
+from archive import templates as site_templates
 from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
@@ -111,11 +112,18 @@ def _write_failed(arc: Archive, run_id: int, exc: ArchiveError, debug: bool) -> 
     sys.exit(1)
 
 
+_TEMPLATES_HELP = (
+    "Clean with the site templates the archive has learned, and (archive) count this run's "
+    "documents into them. On by default."
+)
+
+
 @click.command()
 @click.argument("db", type=click.Path(dir_okay=False))
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @input_options
 @rule_options
+@click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
 def archive(
     db: str,
     paths: tuple[str, ...],
@@ -127,12 +135,18 @@ def archive(
     debug: bool,
     rule_dirs: tuple[str, ...],
     no_default_rules: bool,
+    use_templates: bool,
 ) -> None:
     """Clean documents and store them in the SQLite archive DB (created if missing).
 
     Same inputs as `cleaner clean`. Raw bytes already in the archive are skipped, so running
     it again, or after an interrupted run, only adds what is missing. Ctrl-C stops after the
     current document with everything before it committed.
+
+    Site templates: documents of a site whose menus and footers the archive already knows
+    (from 3 or more earlier pages) lose those lines as template.site-line; this run's
+    documents are counted in turn. A template first learned in this run reaches the pages
+    archived before it on `cleaner reclean DB`.
 
     \b
     Examples:
@@ -161,6 +175,7 @@ def archive(
         input_kind=input_kind,
         jobs=jobs,
         debug=debug,
+        templates=site_templates.load(arc) if use_templates else None,
     )
     stop = _Stop()
     try:
@@ -172,7 +187,12 @@ def archive(
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
         try:
             counts, stopped = lib.ingest(
-                arc, items, run_id=run_id, clean_batch=clean_batch, hooks=hooks
+                arc,
+                items,
+                run_id=run_id,
+                clean_batch=clean_batch,
+                hooks=hooks,
+                learn=use_templates,
             )
         except ArchiveError as exc:
             _write_failed(arc, run_id, exc, debug)
@@ -186,14 +206,22 @@ def archive(
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @rule_options
+@click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
 def reclean(
-    db: str, all_rows: bool, debug: bool, rule_dirs: tuple[str, ...], no_default_rules: bool
+    db: str,
+    all_rows: bool,
+    debug: bool,
+    rule_dirs: tuple[str, ...],
+    no_default_rules: bool,
+    use_templates: bool,
 ) -> None:
     """Re-run the current rules over the raw documents kept in DB.
 
     Updates text, metadata, removals, duplicates and the search index, one transaction per
     batch, and records a run. Articles already cleaned with this cleaner and rule set are
-    skipped unless --all, so a re-run after an interruption finishes the job.
+    skipped unless --all, so a re-run after an interruption finishes the job. The archive's
+    current site templates are applied, and articles cleaned before their site's template
+    last changed are re-cleaned too.
 
     \b
     Examples:
@@ -211,13 +239,14 @@ def reclean(
         arc.close()
         fail_usage(str(exc))
     version = None if all_rows else (__version__, ruleset.version)
+    templates = site_templates.load(arc) if use_templates else None
     with stop.installed(), _progress("re-cleaning") as advance:
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
         try:
             counts, stopped = lib.reclean(
                 arc,
                 run_id=run_id,
-                options=CleanOptions(ruleset=ruleset),
+                options=CleanOptions(ruleset=ruleset, templates=templates),
                 version=version,
                 hooks=hooks,
             )
