@@ -161,9 +161,16 @@ def _m002_vectorised_minhash(db: sqlite_utils.Database) -> None:
     reindex_all(db.conn)
 
 
+def _m003_byte_minhash(db: sqlite_utils.Database) -> None:
+    # Words are hashed from the bytes (no crc32 per word) and LSH has 8 bands of 32-bit keys
+    # instead of 16 of 64 bits (see archive.dedupe): recompute signatures and bands.
+    reindex_all(db.conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_vectorised_minhash", _m002_vectorised_minhash),
+    ("003_byte_minhash", _m003_byte_minhash),
 ]
 
 

@@ -21,15 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.dedupe import (
-    Signature,
-    find_originals,
-    folded_column,
-    index_signatures,
-    signature,
-    text_hash,
-    words_of,
-)
+from archive.dedupe import Signature, find_originals, fingerprints, folded_column, index_signatures
 from archive.schema import RECORD_COLUMNS, migrate
 from cleaner.document import Document
 from cleaner.errors import ArchiveError
@@ -44,7 +36,11 @@ def utc_now() -> str:
 
 @dataclass(slots=True)
 class Pending:
-    """A cleaned document with its raw bytes, ready to write (hashes computed off the lock)."""
+    """A cleaned document with its raw bytes, ready to write.
+
+    The duplicate keys (exact hash, MinHash) are computed for a whole batch at once, before
+    the write lock is taken (`fingerprint`), unless given.
+    """
 
     doc: Document
     raw: bytes
@@ -52,13 +48,18 @@ class Pending:
     text_sha: str | None = None
     sig: Signature | None = None
     article_id: int | None = None  # set when re-cleaning an existing row
+    hashed: bool = False
 
     @classmethod
     def of(cls, doc: Document, raw: bytes, kind: str = "auto") -> Pending:
-        words = words_of(doc.text)
-        return cls(
-            doc, raw, kind, text_hash(doc.text, words=words), signature(doc.text, words=words)
-        )
+        return cls(doc, raw, kind)
+
+
+def fingerprint(batch: Sequence[Pending]) -> None:
+    """Fill in the duplicate keys of the items that lack them, in one vectorised pass."""
+    todo = [item for item in batch if not item.hashed]
+    for item, (sha, sig) in zip(todo, fingerprints([i.doc.text for i in todo]), strict=True):
+        item.text_sha, item.sig, item.hashed = sha, sig, True
 
 
 @dataclass(slots=True)
@@ -273,11 +274,13 @@ class Archive:
         queries per batch, not a few per document.
         """
         counts = Counts(failed=failed, already_stored=skipped)
+        fingerprint(batch)
         return self._transaction(run_id, counts, lambda: self._insert_new(run_id, batch, counts))
 
     def update_batch(self, run_id: int, batch: Sequence[Pending], failed: int = 0) -> Counts:
         """Replace re-cleaned articles (text, metadata, removals, FTS) in one transaction."""
         counts = Counts(failed=failed)
+        fingerprint(batch)
         return self._transaction(run_id, counts, lambda: self._update(run_id, batch, counts))
 
     def _transaction(self, run_id: int, counts: Counts, write: Callable[[], None]) -> Counts:
