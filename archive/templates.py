@@ -115,13 +115,13 @@ def count(archive: Archive, run_id: int, observations: Sequence[Observation]) ->
     Called before the batch itself is written: if the run dies in between, the repeated run
     cleans those documents again and their fingerprints stop them counting twice.
     """
-    todo = [(site, keys) for site, keys in observations if site is not None and keys]
+    todo = [(site, keys) for site, keys in observations if site is not None if keys]
     if not todo:
         return 0
     conn = archive.conn
     try:
         conn.execute("BEGIN IMMEDIATE")
-        new = _count(conn, run_id, todo)  # type: ignore[arg-type]
+        new = _count(conn, run_id, todo)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
         if conn.in_transaction:
