@@ -273,13 +273,14 @@ def find_originals(
     """
     exact: dict[str, int] = {}  # text hash -> what its first row duplicates, or that row
     shas = {sha for sha, _ in items if sha}
-    if shas:
+    if shas:  # the index holds 16 hex digits of the hash; the rest is compared here
         for sha, aid, dup in conn.execute(
-            "SELECT text_sha256, id, duplicate_of FROM articles WHERE text_sha256 IN "
-            "(SELECT value FROM json_each(?)) AND id < ? ORDER BY id",
-            (_json(shas), first_id),
+            "SELECT text_sha256, id, duplicate_of FROM articles WHERE substr(text_sha256, 1, 16) "
+            "IN (SELECT value FROM json_each(?)) AND id < ? ORDER BY id",
+            (_json(sha[:16] for sha in shas), first_id),
         ):
-            exact.setdefault(sha, int(dup or aid))
+            if sha in shas:
+                exact.setdefault(sha, int(dup or aid))
     by_band: dict[int, list[int]] = defaultdict(list)
     known: dict[int, tuple[np.ndarray, int | None]] = {}  # article id -> (values, duplicate_of)
     bands = {band for _, sig in items if sig is not None for band in sig.bands}

@@ -9,6 +9,8 @@ migrations run on the live file inside `BEGIN IMMEDIATE`, so they must use plain
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
@@ -167,10 +169,58 @@ def _m003_byte_minhash(db: sqlite_utils.Database) -> None:
     reindex_all(db.conn)
 
 
+def _m004_lean_article_indexes(db: sqlite_utils.Database) -> None:
+    # Two indexes cost a fifth of every insert for no query: `raw_sha256` is looked up in
+    # raw_documents (its key), never in articles, so its UNIQUE index goes (raw_documents'
+    # key keeps one row per raw document); the exact-duplicate look-up needs only 16 hex
+    # digits of `text_sha256` (the full hash is compared after), a third of the index.
+    conn = db.conn
+    _rebuild_table(conn, "articles", lambda sql: sql.replace(" NOT NULL UNIQUE ", " NOT NULL "))
+    conn.execute("DROP INDEX IF EXISTS idx_articles_text_sha256")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS idx_articles_text_key ON articles(substr(text_sha256, 1, 16))"
+    )
+
+
+def _rebuild_table(conn: sqlite3.Connection, name: str, edit: Callable[[str], str]) -> None:
+    """Re-create a table from its edited CREATE statement, keeping rows, rowids, indexes and
+    triggers (SQLite's documented procedure; one transaction, run by `migrate`).
+
+    Rowids are kept, so the FTS index (external content) stays valid as it is.
+    """
+    (sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    temporary = f"_{name}_rebuilt"
+    head = re.match(rf"CREATE TABLE\s+(\"{name}\"|\[{name}\]|{name})\s*\(", sql)
+    if head is None:
+        raise sqlite3.DatabaseError(f"cannot rebuild {name}: unexpected schema")
+    new_sql = f"CREATE TABLE {temporary} (" + edit(sql[head.end() :])
+    if new_sql == f"CREATE TABLE {temporary} (" + sql[head.end() :]:
+        return  # nothing to change
+    others = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL ORDER BY type, name",
+        (name,),
+    ).fetchall()
+    conn.execute(new_sql)
+    conn.execute(f"INSERT INTO {temporary} SELECT * FROM {name}")
+    conn.execute(f"DROP TABLE {name}")
+    # Legacy renaming: other tables and views that name `articles` keep naming it.
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        conn.execute(f"ALTER TABLE {temporary} RENAME TO {name}")
+    finally:
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+    for (statement,) in others:
+        conn.execute(statement)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
+    ("004_lean_article_indexes", _m004_lean_article_indexes),
 ]
 
 

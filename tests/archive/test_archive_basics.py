@@ -423,3 +423,36 @@ def test_near_duplicates_are_found_and_distinct_stories_are_not(tmp_path: Path) 
     assert (second.added, second.duplicates) == (60, 60)
     rows = query(tmp_path / "near.db", "select id, duplicate_of from articles where id > 60")
     assert [dup for _, dup in rows] == list(range(1, 61))
+
+
+def _index_names(db: Path) -> list[str]:
+    return sorted(i.name for i in sqlite_utils.Database(db)["articles"].indexes)
+
+
+def test_an_archive_from_before_the_lean_indexes_upgrades_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archive import schema
+
+    db = tmp_path / "old.db"
+    stories = [_story(200 + n) for n in range(5)]
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:3])  # as migration 003 left it
+    with Archive(db) as arc:
+        arc.write_batch(arc.start_run("archive", [], "t"), _pending(stories))
+    assert "idx_articles_text_sha256" in _index_names(db)
+    monkeypatch.undo()
+    with Archive(db) as arc:  # runs 004: the table is rebuilt, rows and rowids kept
+        counts = arc.write_batch(arc.start_run("archive", [], "t"), _pending([stories[2] + "\n"]))
+        assert (counts.added, counts.duplicates) == (1, 1)
+        assert [h.id for h in search(arc, "dup203x00")] == [4]
+        arc.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    table = sqlite_utils.Database(db)["articles"]
+    assert _index_names(db) == [
+        "idx_articles_duplicate_of",
+        "idx_articles_language",
+        "idx_articles_published",
+        "idx_articles_text_key",
+    ]
+    assert {t.name for t in table.triggers} == {"articles_ai", "articles_ad", "articles_au"}
+    assert _duplicates(db) == [(1, None), (2, None), (3, None), (4, None), (5, None), (6, 3)]
+    assert scalar(db, "select count(*) from articles_fts where articles_fts match 'number'") == 6
