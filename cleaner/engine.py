@@ -25,6 +25,7 @@ _ELLIPSIS = regex.compile(r"(?:…|\.\.\.)\s*$")
 TOP_UNITS = 8  # `where = "top"` rules look at most this far before the body starts
 SECTION_MAX = 60
 BODY_CONFIRM_WINDOW = 4  # the article starts with two prose paragraphs at most this far apart
+REST_PROSE_WINDOW = 3  # a `rest` rule does not fire with two prose paragraphs this close after
 
 
 @dataclass(slots=True)
@@ -169,7 +170,7 @@ def _apply_extent(
     unit.removed_by = rule.id
     if rule.remove == "block":
         extent = [u for u in units if u.block == unit.block]
-    elif rule.remove == "rest" and after_body:
+    elif rule.remove == "rest" and after_body and not _prose_follows(units, index):
         extent = units[index + 1 :]
     elif rule.remove == "section":
         extent = _section(units, index, matches)
@@ -178,6 +179,13 @@ def _apply_extent(
     for other in extent:
         if other.removed_by is None and other.index not in matches:
             other.removed_by = rule.id
+
+
+def _prose_follows(units: Sequence[Unit], index: int) -> bool:
+    """Two article paragraphs right after a footer-start line: it was a link in a share bar
+    under the lead ("Comments", "Réagir"), not the start of the footer."""
+    following = units[index + 1 : index + 1 + REST_PROSE_WINDOW]
+    return sum(1 for unit in following if is_body_like(unit)) >= 2
 
 
 def _section(units: list[Unit], index: int, matches: dict[int, Match]) -> list[Unit]:
