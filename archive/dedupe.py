@@ -299,8 +299,11 @@ def find_originals(
         article_id = first_id + offset
         original = exact.get(sha) if sha else None
         if original is None and sig is not None:
-            candidates = sorted({aid for band in sig.bands for aid in by_band.get(band, ())})
-            for aid in candidates:
+            found: set[int] = set()
+            for band in sig.bands:
+                if band in by_band:
+                    found.update(by_band[band])
+            for aid in sorted(found):
                 values, dup = known[aid]
                 if similarity(sig.values, values) >= THRESHOLD:
                     original = int(dup or aid)

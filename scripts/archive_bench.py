@@ -9,7 +9,8 @@ the store adds <= 30 % over a bare sqlite-utils insert with FTS5 triggers; `clea
 
 The bare side gets what the store gives it and nothing else: the same article rows (every
 column of `articles`), the same FTS5 columns with sqlite-utils' triggers, the same pragmas
-(WAL, synchronous=NORMAL) and the same transactions (one per batch of `ingest.BATCH_SIZE`).
+(WAL, synchronous=NORMAL, the page cache size) and the same transactions (one per batch of
+`ingest.BATCH_SIZE`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from archive import Archive, Pending, ingest, search, sequential  # noqa: E402
 from archive.ingest import BATCH_SIZE  # noqa: E402
 from archive.schema import FTS_COLUMNS  # noqa: E402
-from archive.store import fingerprint  # noqa: E402
+from archive.store import CACHE_KIB, fingerprint  # noqa: E402
 from cleaner import clean  # noqa: E402
 from cleaner.document import Document  # noqa: E402
 from cleaner.inputs import RawInput  # noqa: E402
@@ -110,6 +111,7 @@ def bench_store(tmp: Path, docs: list[Document], runs: int) -> dict[str, float]:
         db = sqlite_utils.Database(fresh(tmp, "bare.db"))
         db.conn.execute("PRAGMA journal_mode = WAL")
         db.conn.execute("PRAGMA synchronous = NORMAL")
+        db.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         table = db["articles"]
         table.create({k: type(v) if v is not None else str for k, v in rows[0].items()}, pk="id")
         table.enable_fts(FTS_COLUMNS, create_triggers=True)
