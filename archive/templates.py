@@ -28,6 +28,7 @@ The thresholds are `cleaner.templates`' own (`MIN_DOCS`, `MIN_SHARE`), so an arc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -124,17 +125,23 @@ def count(archive: Archive, run_id: int, observations: Sequence[Observation]) ->
         new = _count(conn, run_id, todo)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback(conn)
         raise archive.error(exc, "cannot count site template lines") from exc
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     return new
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo a half-counted batch; a failing ROLLBACK must not hide the first error."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
 def _count(conn: sqlite3.Connection, run_id: int, todo: list[tuple[str, frozenset[int]]]) -> int:
+    """Skip documents already counted (by fingerprint), then count the rest site by site."""
     prints = [fingerprint(site, keys) for site, keys in todo]
     known = {
         row[0]
