@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from archive.dedupe import fold
 from archive.schema import RECORD_COLUMNS
@@ -61,9 +60,8 @@ def build_match(query: str) -> str | None:
     return " ".join(out) if out and last_was_term else None
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One search result, best first."""
+class Hit(NamedTuple):
+    """One search result, best first (a row of the search statement, as it comes)."""
 
     id: int
     doc_id: str | None
@@ -78,7 +76,7 @@ class Hit:
     snippet: str
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 def search(
@@ -101,7 +99,7 @@ def search(
     rows = archive.conn.execute(
         _search_sql(bool(language), all_copies), (*params, limit)
     ).fetchall()
-    return [Hit(*row[:9], score=-float(row[9]), snippet=row[10] or "") for row in rows]
+    return [Hit(*row[:9], -row[9], row[10] or "") for row in rows]
 
 
 @lru_cache(maxsize=4)
