@@ -280,7 +280,7 @@ def test_html_head_date_replaces_an_updated_label() -> None:
     ("head", "expected", "source"),
     [
         ("Council passes budget\n27.01.2022", "2022-01-27", "byline"),
-        ("Council passes budget\nBy Julia Esdar 6. November 2023", "2023-11-06", "byline"),
+        ("Council passes budget\nBy Anna Berger 6. November 2023", "2023-11-06", "byline"),
         (
             "Council passes budget\nGeschrieben von Cooper am 25.08.2015 22:30",
             "2015-08-25T22:30",
