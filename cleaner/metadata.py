@@ -116,8 +116,12 @@ def drop_leading_title(units: Sequence[Unit], title: str | None) -> None:
         first.removed_by = "meta.repeated-title"
 
 
+_NON_WORD = re.compile(r"\W+")
+_TRAILING_SEPARATORS = re.compile(r"[\s|/\\—–:;,-]+$")
+
+
 def _title_key(text: str) -> str:
-    return re.sub(r"\W+", " ", text).strip().casefold()
+    return _NON_WORD.sub(" ", text).strip().casefold()
 
 
 def normalise_title(text: str | None) -> str | None:
@@ -125,7 +129,7 @@ def normalise_title(text: str | None) -> str | None:
     if text is None:
         return None
     text = _MARKS.sub("", unicodedata.normalize("NFC", text)).strip()  # HTML titles too
-    text = re.sub(r"[\s|/\\—–:;,-]+$", "", text)
+    text = _TRAILING_SEPARATORS.sub("", text)
     if text.endswith(".") and not _KEEP_STOP.search(text):
         text = text[:-1]
     return text.strip() or None
