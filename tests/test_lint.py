@@ -1,0 +1,31 @@
+"""The code stays ruff-clean (lint and format), as CI sees it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TREES = ["cleaner", "archive", "tests", "scripts"]
+
+
+def _ruff() -> list[str]:
+    script = Path(sys.executable).with_name("ruff")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ruff")
+    if found is None:
+        pytest.skip("ruff is not installed (make test installs it)")
+    return [found]
+
+
+@pytest.mark.parametrize("args", [["check"], ["format", "--check"]], ids=["check", "format"])
+def test_ruff(args: list[str]) -> None:
+    result = subprocess.run(
+        [*_ruff(), *args, *TREES], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
