@@ -3,10 +3,12 @@
 The LSH bands live in the database (`lsh_bands`), not in a process's memory, so two writers and
 every later run see the same index, and a crash cannot leave it out of step with `articles`.
 
-The MinHash is vectorised with numpy: each word (split on whitespace) is hashed once (crc32), a
-3-shingle's hash is a mix of its three word hashes, and one sort gives the signature (one
-permutation hashing). Several times cheaper than hashing every shingle string once per
-permutation, and deterministic across processes and machines (the signatures are stored).
+Both keys are computed for a whole batch at once with numpy (`fingerprints`): the texts'
+bytes are split on whitespace in one pass, each word's hash is read off one running polynomial
+sum, a 3-shingle's hash is a mix of its three word hashes, and one sort gives every signature
+(one-permutation hashing). No Python object per word or shingle; deterministic across processes
+and machines (the signatures are stored). `words_of`/`text_hash` are the plain definitions the
+exact hash must equal (tested).
 """
 
 from __future__ import annotations
