@@ -120,20 +120,27 @@ def fingerprints(texts: Sequence[str]) -> list[tuple[str | None, Signature | Non
     (see `_word_hashes`): no Python object per word, which was most of the cost. The same
     answers for a text alone or in any batch.
     """
-    out: list[tuple[str | None, Signature | None]] = []
-    for i in range(0, len(texts), _CHUNK):  # arrays that stay in the CPU's cache
-        out += _fingerprints(texts[i : i + _CHUNK])
-    return out
-
-
-def _fingerprints(texts: Sequence[str]) -> list[tuple[str | None, Signature | None]]:
-    encoded = [b" "]  # a leading space: no text is empty, and a word never starts at 0
+    encoded = []
     for text in texts:
         folded = fold(text).lower()
         if not folded.isascii():
             folded = folded.translate(_UNICODE_SPACE)
         encoded.append(folded.encode("utf-8"))
-    data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)
+    out: list[tuple[str | None, Signature | None]] = []
+    chunk: list[bytes] = []
+    size = 0
+    for data in encoded:  # chunks whose arrays stay in the CPU's cache, and memory bounded
+        if chunk and (len(chunk) == _CHUNK_TEXTS or size + len(data) > _CHUNK_BYTES):
+            out += _fingerprints(chunk)
+            chunk, size = [], 0
+        chunk.append(data)
+        size += len(data) + 1
+    return out + _fingerprints(chunk) if chunk else out
+
+
+def _fingerprints(encoded: list[bytes]) -> list[tuple[str | None, Signature | None]]:
+    # A leading space: a word never starts at 0, and the texts are the pieces after it.
+    data = np.frombuffer(b"\n".join([b" ", *encoded]), dtype=np.uint8)
     space = _ASCII_SPACE[data]
     letter = ~space
     boundary = np.empty(len(data) + 1, dtype=bool)  # letter/space changes, ends included
@@ -142,9 +149,9 @@ def _fingerprints(texts: Sequence[str]) -> list[tuple[str | None, Signature | No
     edges = np.flatnonzero(boundary)
     starts, ends = edges[0::2], edges[1::2]
     sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    doc_end = np.cumsum(sizes + 1)[1:]  # one past each text's separator
+    doc_end = np.cumsum(sizes + 1) + 2  # one past each text's separator
     word_doc = np.searchsorted(doc_end, starts, side="right")
-    first_word = np.searchsorted(word_doc, np.arange(len(texts) + 1))
+    first_word = np.searchsorted(word_doc, np.arange(len(encoded) + 1))
     # Exact hashes: the words, one space between two words of the same text.
     inner = ends[:-1][word_doc[1:] == word_doc[:-1]]
     kept = data.copy()
@@ -163,28 +170,49 @@ def _fingerprints(texts: Sequence[str]) -> list[tuple[str | None, Signature | No
     return list(zip(hashes, _signatures(word_hash, word_doc, words), strict=True))
 
 
-_CHUNK = 128
-_POWERS = np.ones(1, dtype=np.uint64)  # _BYTE_K ** i mod 2**64, grown on demand
-_INVERSES = np.ones(1, dtype=np.uint64)  # its inverses (_BYTE_K is odd, so invertible)
+_CHUNK_TEXTS = 128
+_CHUNK_BYTES = 1 << 20
+_MAX_WORD = 4096  # a longer "word" (a blob without spaces) is hashed by its first bytes
+_SEGMENT = 1 << 20  # bytes of running sum at a time, so the power tables stay small
+
+
+def _powers(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """K**i and K**-i mod 2**64 for i < size (K = _BYTE_K, odd, so invertible)."""
+    powers = np.ones(size, dtype=np.uint64)
+    powers[1:] = np.cumprod(np.full(size - 1, _BYTE_K, dtype=np.uint64))
+    inverses = np.ones(size, dtype=np.uint64)
+    inverses[1:] = np.cumprod(np.full(size - 1, _BYTE_K_INVERSE, dtype=np.uint64))
+    return powers, inverses
+
+
+_TABLES = _powers(4096)  # grown (replaced whole, so threads never mix two) up to a segment
 
 
 def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Mixed polynomial hash of each word: sum of byte * K**(offset in word), mod 2**64.
 
-    One running sum S of byte * K**position serves every word: its hash is
-    (S[end] - S[start]) * K**-start, so the work per byte is a multiply and an add.
+    One running sum S of byte * K**(position - base) serves every word of a segment: its
+    hash is (S[end] - S[start]) * K**-(start - base), whatever the base, so the work per
+    byte is a multiply and an add, and segments of ~1 MiB bound the tables.
     """
-    global _POWERS, _INVERSES
-    if len(_POWERS) < len(data) + 1:
-        n = max(len(data) + 1, 2 * len(_POWERS))
-        _POWERS = np.ones(n, dtype=np.uint64)
-        _POWERS[1:] = np.cumprod(np.full(n - 1, _BYTE_K, dtype=np.uint64))
-        _INVERSES = np.ones(n, dtype=np.uint64)
-        _INVERSES[1:] = np.cumprod(np.full(n - 1, _BYTE_K_INVERSE, dtype=np.uint64))
-    running = np.zeros(len(data) + 1, dtype=np.uint64)
-    np.cumsum(data * _POWERS[: len(data)], out=running[1:])
-    length = (ends - starts).astype(np.uint64)
-    return _mix((running[ends] - running[starts]) * _INVERSES[starts] + length)
+    global _TABLES
+    ends = np.minimum(ends, starts + _MAX_WORD)
+    out = np.empty(len(starts), dtype=np.uint64)
+    i = 0
+    while i < len(starts):
+        base = int(starts[i])
+        j = max(int(np.searchsorted(ends, base + _SEGMENT, side="right")), i + 1)
+        stop = int(ends[j - 1])
+        powers, inverses = _TABLES
+        if len(powers) < stop - base + 1:
+            powers, inverses = _TABLES = _powers(max(stop - base + 1, 2 * len(powers)))
+        running = np.zeros(stop - base + 1, dtype=np.uint64)
+        np.cumsum(data[base:stop] * powers[: stop - base], out=running[1:])
+        first, last = starts[i:j] - base, ends[i:j] - base
+        sums = running[last] - running[first]
+        out[i:j] = sums * inverses[first] + (last - first).astype(np.uint64)
+        i = j
+    return _mix(out)
 
 
 def _signatures(

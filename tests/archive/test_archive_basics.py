@@ -456,3 +456,20 @@ def test_an_archive_from_before_the_lean_indexes_upgrades_in_place(
     assert {t.name for t in table.triggers} == {"articles_ai", "articles_ad", "articles_au"}
     assert _duplicates(db) == [(1, None), (2, None), (3, None), (4, None), (5, None), (6, 3)]
     assert scalar(db, "select count(*) from articles_fts where articles_fts match 'number'") == 6
+
+
+def test_fingerprints_are_the_same_however_the_bytes_are_segmented(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from archive import dedupe
+
+    story = _story(5)
+    texts = [" ".join(["filler words here"] * 100_000) + " " + story, "x" * 9000 + " " + story]
+    texts.append(story)
+    segmented = fingerprints(texts)  # the first text spans two running-sum segments
+    monkeypatch.setattr(dedupe, "_SEGMENT", 1 << 30)
+    whole = fingerprints(texts)
+    assert [(h, list(s.values)) for h, s in segmented if s] == [
+        (h, list(s.values)) for h, s in whole if s
+    ]
+    assert len(texts[0]) > dedupe._CHUNK_BYTES and all(s for _, s in segmented)
