@@ -333,7 +333,7 @@ def find_originals(
             for band in sig.bands:
                 if band in by_band:
                     found.update(by_band[band])
-            for aid in sorted(found):
+            for aid in sorted(found) if found else ():
                 values, dup = known[aid]
                 if similarity(sig.values, values) >= THRESHOLD:
                     original = int(dup or aid)
