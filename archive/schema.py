@@ -149,7 +149,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
     # `folded` holds title + text with ё → е only when they contain ё (else NULL), so that
     # queries normalised the same way match, at no cost for texts without ё.
-    db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
+    db.table("articles").enable_fts(FTS_COLUMNS, create_triggers=True, replace=True)
     # `rank` is bm25 with the title counting five times the body; kept in the FTS config, so
     # `ORDER BY rank` stays the fast path FTS5 sorts by itself.
     db.execute(

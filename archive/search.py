@@ -99,7 +99,7 @@ def search(
     rows = archive.conn.execute(
         _search_sql(bool(language), all_copies), (*params, limit)
     ).fetchall()
-    return [Hit(*row[:9], -row[9], row[10] or "") for row in rows]
+    return [Hit._make((*row[:9], -row[9], row[10] or "")) for row in rows]
 
 
 @lru_cache(maxsize=4)

@@ -113,7 +113,7 @@ def bench_store(tmp: Path, docs: list[Document], runs: int) -> dict[str, float]:
         db.conn.execute("PRAGMA journal_mode = WAL")
         db.conn.execute("PRAGMA synchronous = NORMAL")
         db.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        table = db["articles"]
+        table = db.table("articles")
         table.create({k: type(v) if v is not None else str for k, v in rows[0].items()}, pk="id")
         table.enable_fts(FTS_COLUMNS, create_triggers=True)
         for i in range(0, len(rows), BATCH_SIZE):
@@ -185,11 +185,17 @@ def bench_search(
                 search(arc, user_query)
                 for run in references.values():
                     run(match)
-            ours, bare, same = [], [], []
+            ours: list[float] = []
+            bare: list[float] = []
+            same: list[float] = []
+
+            def repeat(fn: Callable[[str], object], text: str) -> Callable[[], object]:
+                return lambda: [fn(text) for _ in range(REPS)]
+
             for _ in range(runs):  # interleaved, ratios per run
-                ours.append(_timed(lambda q=user_query: [search(arc, q) for _ in range(REPS)]))
-                bare.append(_timed(lambda m=match: [references["bare"](m) for _ in range(REPS)]))
-                same.append(_timed(lambda m=match: [references["same"](m) for _ in range(REPS)]))
+                ours.append(_timed(repeat(lambda q: search(arc, q), user_query)))
+                bare.append(_timed(repeat(references["bare"], match)))
+                same.append(_timed(repeat(references["same"], match)))
             results.append(
                 (
                     label,
@@ -209,7 +215,7 @@ def bench_datasette(path: Path, runs: int) -> list[tuple[str, float]]:
     """Datasette with the shipped metadata and `cleaner serve`'s settings (ms, medians)."""
     import asyncio
 
-    from datasette.app import Datasette
+    from datasette.app import Datasette  # type: ignore[import-untyped]
 
     from archive.serve import SETTINGS, metadata_for
 
