@@ -51,23 +51,61 @@ def safe(ch: str) -> bool:
 
 
 def _sequence(items: Any) -> Requirement:
-    """Elements one after another: each element's requirement holds; keep the strongest.
-    Consecutive literal characters form one string."""
+    r"""Elements one after another: each element's requirement holds; keep the strongest.
+
+    Neighbouring elements that match one of a few literal strings are joined: `\.(?:ru|com)`
+    requires '.ru' or '.com', which filters far better than '.' or 'ru' alone.
+    """
     candidates: list[frozenset[str]] = []
-    run: list[str] = []
+    joined: set[str] = {""}  # what the literal elements so far spell, one string per way
     for op, av in items:
-        if op is sre.LITERAL and safe(chr(av)):
-            run.append(fold(chr(av)))
+        if op is sre.AT:  # zero-width (^, $, \b): literal text on both sides stays adjacent
             continue
-        if run:
-            candidates.append(frozenset({"".join(run)}))
-            run = []
+        spelled = _literal_strings(op, av)
+        if spelled is not None and len(joined) * len(spelled) <= MAX_ALTERNATIVES:
+            joined = {a + b for a in joined for b in spelled}
+            continue
+        if "" not in joined:
+            candidates.append(frozenset(joined))
+        joined = {""}
         found = _element(op, av)
         if found:
             candidates.append(found)
-    if run:
-        candidates.append(frozenset({"".join(run)}))
+    if "" not in joined:
+        candidates.append(frozenset(joined))
     return max(candidates, key=_strength, default=None)
+
+
+def _literal_strings(op: Any, av: Any) -> set[str] | None:
+    """The folded strings an element matches when they are few and known, else None."""
+    if op is sre.LITERAL:
+        return {fold(chr(av))} if safe(chr(av)) else None
+    if op is sre.IN and av and all(kind is sre.LITERAL for kind, _ in av):
+        chars = [chr(code) for _, code in av]
+        return {fold(c) for c in chars} if all(map(safe, chars)) else None
+    if op is sre.SUBPATTERN:
+        return _literal_sequence(av[-1])
+    if op is sre.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            found = _literal_sequence(branch)
+            if found is None:
+                return None
+            out |= found
+        return out if len(out) <= MAX_ALTERNATIVES else None
+    return None
+
+
+def _literal_sequence(items: Any) -> set[str] | None:
+    out: set[str] = {""}
+    for op, av in items:
+        if op is sre.AT:
+            continue
+        spelled = _literal_strings(op, av)
+        if spelled is None or len(out) * len(spelled) > MAX_ALTERNATIVES:
+            return None
+        out = {a + b for a in out for b in spelled}
+    return out
 
 
 def _strength(requirement: frozenset[str]) -> tuple[int, int]:

@@ -24,6 +24,11 @@ def test_literal_text_becomes_the_keyword() -> None:
     assert required_keywords(r"^(?:Reply|Cancel reply)$") == ("cancel reply", "reply")
 
 
+def test_a_literal_joined_with_an_alternation_of_literals() -> None:
+    assert required_keywords(r"\w+\.(?:ru|com)\b") == (".com", ".ru")
+    assert required_keywords(r"^\d+ (?:of|von) \d+") == (" of ", " von ")
+
+
 def test_the_strongest_requirement_of_a_sequence_wins() -> None:
     assert required_keywords(r"\d+ (?:min|hours?) ago") == (" ago",)
 
@@ -74,6 +79,7 @@ def test_builtin_rules_keep_every_remove_example() -> None:
 
 _PIECES = st.sampled_from(
     ["ago", "Says", "ſ", "İ", "ı", "ß", "SS", "Σ", "ς", "реклама", "РЕКЛ", "ё", " ", "-", "5", "K"]
+    + [".", "ru", "COM", "x", "a", "b", "c", "y"]
 )
 _PATTERNS = st.sampled_from(
     [
@@ -87,6 +93,9 @@ _PATTERNS = st.sampled_from(
         r"(?i)kelvin|K",
         r"ſ{2,}",
         r"Ё|ё",
+        r"(?i)\w\.(?:ru|com)\b",
+        r"(?i)x(?:a|b)(?:c|)y",
+        r"(?i)x\b(?:a|ſ)",
     ]
 )
 
