@@ -208,9 +208,9 @@ def _compile_rule(data: dict[str, Any], file: str, position: int = 0) -> Rule:
             f"{where}: named groups must be metadata fields ({', '.join(CAPTURE_FIELDS)}), "
             f"not {', '.join(sorted(bad_groups))}"
         )
-    keywords = data.get("keywords")
-    if keywords is None:  # the literal text any match must contain (cleaner/prefilter.py)
-        keywords = required_keywords(pattern)
+    # The literal text any match must contain (cleaner/prefilter.py) is exact and usually more
+    # selective than hand-written keywords; these are the fallback when the pattern has none.
+    keywords = required_keywords(pattern) or data.get("keywords")
     if not keywords and phrases is not None:
         keywords = [p.strip().split()[0].lower() for p in phrases]
     examples_remove = _string_list(data, "examples_remove", where)
