@@ -31,6 +31,7 @@ class HtmlResult:
     def __init__(self, text: str, tree: Any = None, url: str | None = None) -> None:
         self.text = text
         self._tree = tree
+        self._spent = False
         self._meta: Any = None
         self._url: str | None = url
         self.title: str | None = None
@@ -62,6 +63,8 @@ class HtmlResult:
 
     @cached_property
     def date(self) -> str | None:
+        if self._spent:
+            raise RuntimeError("the page tree was pruned by read(): ask for the date there")
         if self._tree is None:
             return None
         from htmldate import find_date
@@ -74,6 +77,8 @@ class HtmlResult:
 
     @cached_property
     def category(self) -> str | None:
+        if self._spent:
+            raise RuntimeError("the page tree was pruned by read(): ask for the category there")
         if self._tree is None:
             return None
         from trafilatura import metadata as traf
@@ -81,8 +86,27 @@ class HtmlResult:
         categories = self._meta.categories or traf.extract_catstags("category", self._tree)
         return _trimmed(categories[0]) if categories else None
 
+    def read(self, *, date: bool, category: bool, author: bool) -> dict[str, str | None]:
+        """The asked-for fields, in an order that lets the author search prune the tree in
+        place (the deep copy of the page is most of its cost): date and category first, as
+        they need the whole tree; afterwards the tree is spent and only the head's fields and
+        values already read remain available."""
+        out: dict[str, str | None] = {}
+        if date:
+            out["date"] = self.date
+        if category:
+            out["category"] = self.category
+        if author:
+            if "author" not in self.__dict__:
+                self.__dict__["author"] = self._author(copy_tree=False)
+            out["author"] = self.author
+        return out
+
     @cached_property
     def author(self) -> str | None:
+        return self._author(copy_tree=True)
+
+    def _author(self, *, copy_tree: bool) -> str | None:
         if self._tree is None:
             return None
         if self._meta.author:
@@ -90,7 +114,10 @@ class HtmlResult:
         from trafilatura import metadata as traf
         from trafilatura.htmlprocessing import prune_unwanted_nodes
 
-        pruned = prune_unwanted_nodes(deepcopy(self._tree), traf.AUTHOR_DISCARD_XPATHS)
+        tree = deepcopy(self._tree) if copy_tree else self._tree
+        pruned = prune_unwanted_nodes(tree, traf.AUTHOR_DISCARD_XPATHS)
+        if not copy_tree:
+            self._tree, self._spent = None, True  # pruned: no date or category from it now
         author = traf.extract_metainfo(pruned, traf.AUTHOR_XPATHS, len_limit=120)
         return _trimmed(traf.normalize_authors(None, author)) if author else None
 

@@ -335,10 +335,20 @@ def merge_html(
             meta.published = meta.published_source = None
         else:
             meta.published = value
+    meta_date = html_meta_date(raw_html) if meta.published is None else None
+    # Ask the page only for what is still missing: htmldate, the author search and the category
+    # scan are the costly part of HTML metadata (extract_html.HtmlResult.read).
+    wanted = {
+        "date": meta.published is None and meta_date is None,
+        "category": meta.category is None,
+        "author": meta.author is None,
+    }
+    read = getattr(html, "read", None)
+    page = read(**wanted) if read else {k: getattr(html, k, None) for k, v in wanted.items() if v}
     if meta.published is None:
-        value = html_meta_date(raw_html)
-        if value is None and html.date:  # htmldate's own guess
-            value = parse_date(html.date, language)
+        value = meta_date
+        if value is None and page.get("date"):  # htmldate's own guess
+            value = parse_date(page["date"], language)
             if value and year_only(value, raw_html):
                 value = None  # a year is not a day; the lead's dateline has no year either
             if value and value[:10] in widgets:
@@ -346,8 +356,8 @@ def merge_html(
         if value and plausible(value, fetched_at, meta.copyright_year):
             meta.published, meta.published_source = value, "html-meta"
     meta.publisher = publisher
-    meta.author = meta.author or normalise_author(getattr(html, "author", None))
-    meta.category = meta.category or normalise_name(getattr(html, "category", None))
+    meta.author = meta.author or normalise_author(page.get("author"))
+    meta.category = meta.category or normalise_name(page.get("category"))
 
 
 def html_title(title: str, sitename: str | None) -> str | None:
