@@ -336,8 +336,8 @@ def merge_html(
         else:
             meta.published = value
     meta_date = html_meta_date(raw_html) if meta.published is None else None
-    # Ask the page only for what is still missing: htmldate, the author search and the category
-    # scan are the costly part of HTML metadata (extract_html.HtmlResult.read).
+    # Ask the page only for what is still missing: htmldate and the category scan are the
+    # costly part of HTML metadata (extract_html.HtmlResult.read).
     wanted = {
         "date": meta.published is None and meta_date is None,
         "category": meta.category is None,
