@@ -473,7 +473,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of a text-mode run")
     parser.add_argument("--bench", type=Path, default=None, help="JSON Lines (.gz) with `html`")
     parser.add_argument("--pages", type=int, default=40, help="HTML pages to time")
-    parser.add_argument("--jobs-records", type=int, default=2000)
+    parser.add_argument(
+        "--jobs-records",
+        type=int,
+        default=8000,
+        help="records for the --jobs scaling (enough work that the ~0.4 s start-up of both runs"
+        " does not set the ratio)",
+    )
     parser.add_argument("--stream-records", type=int, default=200_000, help="e.g. 1000000")
     parser.add_argument("--stream-jobs", type=int, default=2)
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")

@@ -574,3 +574,15 @@ def test_failures_in_a_parallel_batch_keep_order_and_exit_1(tmp_path: Path) -> N
     assert_one_error(result, str(folder / "05.txt"), "binary data")
     sources = [Path(json.loads(line)["source"]).name for line in result.stdout.splitlines()]
     assert sources == [f"{i:02}.txt" for i in range(12) if i != 5]
+
+
+@pytest.mark.parametrize(
+    "args", [["--format", "text"], ["--format", "jsonl"], ["--format", "json"], ["--explain"]]
+)
+def test_jobs_write_what_one_process_writes(args: list[str]) -> None:
+    """With --jobs, workers send back formatted output; it must be byte for byte the same."""
+    samples = str(Path(__file__).resolve().parent.parent / "samples")
+    one = run([*args, "--jobs", "1", samples])
+    two = run([*args, "--jobs", "2", samples])
+    assert one.exit_code == 0 and two.exit_code == 0, two.stderr
+    assert two.stdout == one.stdout and one.stdout.strip()

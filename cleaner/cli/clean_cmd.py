@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import sys
 import tempfile
@@ -22,7 +23,7 @@ from cleaner.cli.common import (
     run_batch,
     warn,
 )
-from cleaner.cli.output import Writer
+from cleaner.cli.output import Writer, render
 from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
 from cleaner.ruleset import Ruleset
 from cleaner.templates import Templates
@@ -159,6 +160,7 @@ def _write_all(
         jobs=jobs,
         debug=debug,
         templates=templates,
+        render=functools.partial(render, fmt=fmt, explain=explain),
     )
     try:
         with progress("cleaning", quiet_when_stdout_is_terminal=True) as advance:

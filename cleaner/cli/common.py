@@ -172,6 +172,19 @@ def rule_warnings() -> Iterator[None]:
 # --- cleaning a batch, in this process or in workers ---------------------------------------
 
 _WORKER_OPTIONS: CleanOptions | None = None
+_PARENT_RULESET: Ruleset | None = None  # set before forking workers, which inherit it
+_PARENT_RENDER: Callable[[Document], Any] | None = None  # likewise: how workers format
+
+
+def _share_with_workers(ruleset: Ruleset) -> None:
+    """Load in the parent what each forked worker would otherwise load again on its own: the
+    compiled rules, langdetect's profiles, dateparser's modules."""
+    global _PARENT_RULESET
+    _PARENT_RULESET = ruleset
+    from cleaner.language import _profiles
+
+    _profiles()
+    import dateparser.date  # noqa: F401 - imported for its side effect: loaded once, shared
 
 
 def _init_worker(
@@ -181,7 +194,9 @@ def _init_worker(
     templates: Templates | None = None,
 ) -> None:
     global _WORKER_OPTIONS
-    ruleset = load_ruleset(rule_dirs, defaults=not no_default_rules)
+    ruleset = _PARENT_RULESET  # a forked worker has the parent's, compiled and dispatched
+    if ruleset is None:  # spawned (Windows): load it again
+        ruleset = load_ruleset(rule_dirs, defaults=not no_default_rules)
     _WORKER_OPTIONS = CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
 
@@ -231,13 +246,16 @@ def _item_options(item: RawInput, options: CleanOptions | None) -> CleanOptions:
     return options
 
 
-def _clean_chunk(chunk: list[RawInput]) -> list[Document | InputFailure]:
-    """Clean a chunk in a worker: one round trip per chunk, not per document."""
-    out = []
+def _clean_chunk(chunk: list[RawInput]) -> list[Any]:
+    """Clean a chunk in a worker: one round trip per chunk, not per document. With a renderer
+    (inherited from the parent), documents travel back already formatted."""
+    out: list[Any] = []
     for item in chunk:
         result = clean_one(item)
         if isinstance(result, InputFailure):
             result.error = None  # an arbitrary exception may not pickle back to the parent
+        elif _PARENT_RENDER is not None:
+            result = _PARENT_RENDER(result)
         out.append(result)
     return out
 
@@ -256,8 +274,12 @@ def run_batch(
     jobs: int,
     debug: bool = False,
     templates: Templates | None = None,
-) -> Iterator[Result]:
+    render: Callable[[Document], Any] | None = None,
+) -> Iterator[Any]:
     """Clean every item in input order, one result per item, with `jobs` workers when asked.
+
+    `render` (e.g. output.render for the chosen format) lets forked workers send back formatted
+    output instead of documents; results are then that, or a Document where it could not run.
 
     With `debug`, the first error is raised with its traceback instead of being reported.
     `templates` (from `learn_templates`) removes each site's template lines.
@@ -273,7 +295,13 @@ def run_batch(
             else:
                 yield clean_one(item, options, debug=debug)
         return
-    yield from _run_in_pool(items, (rule_dirs, no_default_rules, kind, templates), jobs)
+    global _PARENT_RENDER
+    _share_with_workers(ruleset)
+    _PARENT_RENDER = render
+    try:
+        yield from _run_in_pool(items, (rule_dirs, no_default_rules, kind, templates), jobs)
+    finally:
+        _PARENT_RENDER = None
 
 
 SiteKeys = tuple[str | None, frozenset[int]]
@@ -332,6 +360,7 @@ def learn_templates(
         options = CleanOptions(ruleset=ruleset, input_kind=kind)
         results: Iterable[Any] = (_keys_one(item, options) for item in work)
     else:
+        _share_with_workers(ruleset)
         results = _run_in_pool(work, (rule_dirs, no_default_rules, kind), jobs, _keys_chunk)
     for result in results:
         if result is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import IO
 
 from cleaner.document import Document
@@ -30,6 +31,26 @@ def explain_lines(doc: Document) -> list[str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A document already formatted for the output (by a --jobs worker, so the parent process
+    only writes strings: formatting and pickling whole documents made it the bottleneck)."""
+
+    piece: str
+    title: str | None = None
+
+
+def render(doc: Document, fmt: str, explain: bool = False) -> Rendered:
+    """The document's piece of output in the format, without the separators between pieces."""
+    if explain:
+        return Rendered("\n".join(explain_lines(doc)), doc.title)
+    if fmt == "jsonl":
+        return Rendered(json.dumps(doc.to_record(), ensure_ascii=False))
+    if fmt == "json":
+        return Rendered(json.dumps(doc.to_record(), ensure_ascii=False, indent=2))
+    return Rendered(doc.text)
+
+
 class Writer:
     """Writes documents one by one in the chosen format."""
 
@@ -38,29 +59,29 @@ class Writer:
         self.count = 0
         self._held: str | None = None  # json: the first document, until we know if there are more
 
-    def write(self, doc: Document) -> None:
+    def write(self, doc: Document | Rendered) -> None:
         s = self.stream
+        out = doc if isinstance(doc, Rendered) else render(doc, self.fmt, self.explain)
         if self.explain:
             if self.count:
                 s.write(FORM_FEED + "\n")
-            if doc.title:
-                s.write(f"# title: {doc.title}\n")
-            s.write("\n".join(explain_lines(doc)) + "\n")
+            if out.title:
+                s.write(f"# title: {out.title}\n")
+            s.write(out.piece + "\n")
         elif self.fmt == "jsonl":
-            s.write(json.dumps(doc.to_record(), ensure_ascii=False) + "\n")
+            s.write(out.piece + "\n")
         elif self.fmt == "json":
-            text = json.dumps(doc.to_record(), ensure_ascii=False, indent=2)
             if self.count == 0:
-                self._held = text
+                self._held = out.piece
             else:
                 if self._held is not None:
                     s.write("[\n" + self._held)
                     self._held = None
-                s.write(",\n" + text)
+                s.write(",\n" + out.piece)
         else:
             if self.count:
                 s.write(FORM_FEED + "\n")
-            s.write(doc.text + "\n")
+            s.write(out.piece + "\n")
         self.count += 1
         if self.fmt != "json":
             s.flush()
