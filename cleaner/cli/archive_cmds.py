@@ -22,6 +22,7 @@ from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
     input_options,
+    progress,
     report,
     rule_options,
     run_batch,
@@ -64,27 +65,6 @@ class _Stop:
             yield
         finally:
             signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
-def _progress(label: str) -> Iterator[Any]:
-    """A rich progress display on standard error when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(),
-        "{task.description}",
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda n: bar.advance(task, n)
 
 
 def _finish(arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str) -> None:
@@ -183,7 +163,7 @@ def archive(
     except ArchiveError as exc:
         arc.close()
         fail_usage(str(exc))
-    with stop.installed(), _progress("archiving") as advance:
+    with stop.installed(), progress("archiving") as advance:
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
         try:
             counts, stopped = lib.ingest(
@@ -240,7 +220,7 @@ def reclean(
         fail_usage(str(exc))
     version = None if all_rows else (__version__, ruleset.version)
     templates = site_templates.load(arc) if use_templates else None
-    with stop.installed(), _progress("re-cleaning") as advance:
+    with stop.installed(), progress("re-cleaning") as advance:
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
         try:
             counts, stopped = lib.reclean(
