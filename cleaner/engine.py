@@ -57,11 +57,12 @@ class Dispatch:
     without keywords) run their regular expression, still in rule order.
     """
 
-    __slots__ = ("rules", "always", "automaton")
+    __slots__ = ("rules", "always", "always_sorted", "automaton")
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(rules)
         self.always = frozenset(i for i, r in enumerate(self.rules) if not r.keywords)
+        self.always_sorted = sorted(self.always)  # most lines hold no keyword at all
         by_keyword: dict[str, set[int]] = {}
         for i, rule in enumerate(self.rules):
             for keyword in rule.keywords:  # folded, as the line is: ſ, ẞ, İ find s, ss, i
@@ -76,11 +77,13 @@ class Dispatch:
 
     def candidates(self, folded: str) -> list[int]:
         """Indices of the rules worth trying on a folded line (prefilter.fold), in rule order."""
-        found = set(self.always)
+        found: set[int] | None = None
         if self.automaton is not None:
             for _, owners in self.automaton.iter(folded):
+                if found is None:
+                    found = set(self.always)
                 found |= owners
-        return sorted(found)
+        return self.always_sorted if found is None else sorted(found)
 
 
 _DISPATCH: dict[tuple[int, ...], Dispatch] = {}
