@@ -143,6 +143,30 @@ def _create(path: Path) -> None:
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
 
 
+def raw_rows(
+    conn: sqlite3.Connection, where: str, params: Sequence[Any]
+) -> list[tuple[int, bytes, dict[str, Any]]]:
+    """(article id, raw bytes, provenance) of the articles matching `where` (SQL over `a`, the
+    articles, and `r`, their raw documents): what re-cleaning needs to clean them again."""
+    rows = conn.execute(
+        "SELECT a.id, r.raw, r.kind, r.source, r.doc_id, r.url, r.fetched_at, r.extra "
+        f"FROM articles a JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256 WHERE {where}",
+        params,
+    ).fetchall()
+    out = []
+    for aid, raw, kind, source, doc_id, url, fetched_at, extra in rows:
+        meta = {
+            "kind": kind or "auto",
+            "source": source or "-",
+            "doc_id": doc_id,
+            "url": url,
+            "fetched_at": fetched_at,
+            "extra": json.loads(extra) if extra else {},
+        }
+        out.append((int(aid), bytes(raw), meta))
+    return out
+
+
 class Archive:
     """An open archive. `write=False` opens it read-only (search, export)."""
 
@@ -243,24 +267,7 @@ class Archive:
         if version is not None:
             where += " AND (a.cleaner_version IS NOT ? OR a.ruleset_version IS NOT ?)"
             params += list(version)
-        rows = self.conn.execute(
-            "SELECT a.id, r.raw, r.kind, r.source, r.doc_id, r.url, r.fetched_at, r.extra "
-            f"FROM articles a JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256 "
-            f"WHERE {where} ORDER BY a.id LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-        out = []
-        for aid, raw, kind, source, doc_id, url, fetched_at, extra in rows:
-            meta = {
-                "kind": kind or "auto",
-                "source": source or "-",
-                "doc_id": doc_id,
-                "url": url,
-                "fetched_at": fetched_at,
-                "extra": json.loads(extra) if extra else {},
-            }
-            out.append((int(aid), bytes(raw), meta))
-        return out
+        return raw_rows(self.conn, f"{where} ORDER BY a.id LIMIT ?", [*params, limit])
 
     def stats(self) -> dict[str, int]:
         """Row counts, including the FTS index (a consistency check after faults)."""

@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from archive.store import Archive, utc_now
+from archive.store import Archive, raw_rows, utc_now
 from cleaner.templates import MIN_DOCS, MIN_SHARE, SiteTemplate, site_key, threshold
 
 # The lossy-counting bucket: error 1/10 of a site's documents, a fifth of the template share.
@@ -270,21 +270,5 @@ def template_stale(
 def _raw_rows(conn: sqlite3.Connection, ids: list[int]) -> list[tuple[int, bytes, dict[str, Any]]]:
     if not ids:
         return []
-    rows = conn.execute(
-        "SELECT a.id, r.raw, r.kind, r.source, r.doc_id, r.url, r.fetched_at, r.extra "
-        "FROM articles a JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256 "
-        "WHERE a.id IN (SELECT value FROM json_each(?)) ORDER BY a.id",
-        (json.dumps(ids),),
-    ).fetchall()
-    out = []
-    for aid, raw, kind, source, doc_id, address, fetched_at, extra in rows:
-        meta = {
-            "kind": kind or "auto",
-            "source": source or "-",
-            "doc_id": doc_id,
-            "url": address,
-            "fetched_at": fetched_at,
-            "extra": json.loads(extra) if extra else {},
-        }
-        out.append((int(aid), bytes(raw), meta))
-    return out
+    where = "a.id IN (SELECT value FROM json_each(?)) ORDER BY a.id"
+    return raw_rows(conn, where, (json.dumps(ids),))
