@@ -81,17 +81,6 @@ class HtmlResult:
         categories = self._meta.categories or traf.extract_catstags("category", self._tree)
         return _trimmed(categories[0]) if categories else None
 
-    def read(self, *, date: bool, category: bool, author: bool) -> dict[str, str | None]:
-        """The asked-for fields (the pipeline asks only for what the text did not say)."""
-        out: dict[str, str | None] = {}
-        if date:
-            out["date"] = self.date
-        if category:
-            out["category"] = self.category
-        if author:
-            out["author"] = self.author
-        return out
-
     @property
     def author(self) -> str | None:
         """The author the page declares (meta tags, JSON-LD); the text's byline rules find the

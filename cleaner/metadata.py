@@ -335,20 +335,13 @@ def merge_html(
             meta.published = meta.published_source = None
         else:
             meta.published = value
+    # htmldate and the category scan are the costly part of HTML metadata: the page computes
+    # them when first asked (extract_html.HtmlResult), so they are asked only when missing.
     meta_date = html_meta_date(raw_html) if meta.published is None else None
-    # Ask the page only for what is still missing: htmldate and the category scan are the
-    # costly part of HTML metadata (extract_html.HtmlResult.read).
-    wanted = {
-        "date": meta.published is None and meta_date is None,
-        "category": meta.category is None,
-        "author": meta.author is None,
-    }
-    read = getattr(html, "read", None)
-    page = read(**wanted) if read else {k: getattr(html, k, None) for k, v in wanted.items() if v}
     if meta.published is None:
         value = meta_date
-        if value is None and page.get("date"):  # htmldate's own guess
-            value = parse_date(page["date"], language)
+        if value is None and html.date:  # htmldate's own guess
+            value = parse_date(html.date, language)
             if value and year_only(value, raw_html):
                 value = None  # a year is not a day; the lead's dateline has no year either
             if value and value[:10] in widgets:
@@ -356,8 +349,8 @@ def merge_html(
         if value and plausible(value, fetched_at, meta.copyright_year):
             meta.published, meta.published_source = value, "html-meta"
     meta.publisher = publisher
-    meta.author = meta.author or normalise_author(page.get("author"))
-    meta.category = meta.category or normalise_name(page.get("category"))
+    meta.author = meta.author or normalise_author(getattr(html, "author", None))
+    meta.category = meta.category or normalise_name(getattr(html, "category", None))
 
 
 def html_title(title: str, sitename: str | None) -> str | None:
