@@ -349,9 +349,8 @@ class Archive:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_raw_row(item, now, run_id) for item in fresh],
         )
-        names = [*ARTICLE_COLUMNS, "archived_at", "run_id", "id", "duplicate_of"]
-        conn.executemany(
-            f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        _insert_articles(
+            conn,
             [
                 (*_article_row(item.doc, item), now, run_id, aid, original)
                 for item, aid, original in zip(fresh, ids, originals, strict=True)
@@ -410,6 +409,29 @@ class Archive:
 
 
 ARTICLE_COLUMNS = (*RECORD_COLUMNS, "text_sha256", "extra", "folded")
+_INSERTED_COLUMNS = (*ARTICLE_COLUMNS, "archived_at", "run_id", "id", "duplicate_of")
+_INSERT_ARTICLES = f"INSERT INTO articles ({', '.join(_INSERTED_COLUMNS)}) VALUES "
+_ROW_MARKS = f"({', '.join('?' * len(_INSERTED_COLUMNS))})"
+
+
+def _insert_articles(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert `_INSERTED_COLUMNS` rows with as few statements as SQLite's bound-variable limit
+    allows, not one per row.
+
+    The full-text trigger writes to FTS5, and FTS5 flushes its pending terms to a new index
+    segment at every statement's savepoint: one statement per row meant a segment per article
+    and the merging that follows, nearly doubling the cost of a batch.
+    """
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, limit // len(_INSERTED_COLUMNS))
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        conn.execute(
+            _INSERT_ARTICLES + ", ".join([_ROW_MARKS] * len(part)),
+            [value for row in part for value in row],
+        )
+
+
 _RECORD_VALUES = operator.attrgetter(*("id" if n == "doc_id" else n for n in RECORD_COLUMNS))
 
 

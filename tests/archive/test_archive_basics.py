@@ -473,3 +473,47 @@ def test_fingerprints_are_the_same_however_the_bytes_are_segmented(
         (h, list(s.values)) for h, s in whole if s
     ]
     assert len(texts[0]) > dedupe._CHUNK_BYTES and all(s for _, s in segmented)
+
+
+class _CountingConnection:
+    """A connection that counts the statements run to insert into `articles`."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.article_inserts = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.conn, name)
+
+    def _count(self, sql: str, times: int) -> None:
+        if sql.startswith("INSERT INTO articles "):
+            self.article_inserts += times
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        self._count(sql, 1)
+        return self.conn.execute(sql, *args)
+
+    def executemany(self, sql: str, rows: list[object]) -> sqlite3.Cursor:
+        rows = list(rows)
+        self._count(sql, len(rows))
+        return self.conn.executemany(sql, rows)
+
+
+@pytest.mark.parametrize("variable_limit", [None, 60])
+def test_a_batch_of_articles_is_inserted_with_few_statements(
+    tmp_path: Path, variable_limit: int | None
+) -> None:
+    """FTS5 starts a new index segment at every statement: one INSERT per article made a
+    segment each. The rows go in as few multi-row statements as the variable limit allows."""
+    texts = [_story(n) for n in range(20, 27)]
+    db = tmp_path / "db.db"
+    with Archive(db) as arc:
+        if variable_limit is not None:  # 2 rows of 25 columns per statement
+            arc.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variable_limit)
+        counting = _CountingConnection(arc.conn)
+        arc.conn = counting  # type: ignore[assignment]
+        arc.write_batch(arc.start_run("archive", [], "t"), _pending(texts))
+        arc.conn = counting.conn
+    assert counting.article_inserts == (1 if variable_limit is None else 4)
+    assert scalar(db, "select count(*) from articles") == len(texts)
+    assert scalar(db, "select count(*) from articles_fts where articles_fts match 'dup26*'") == 1
