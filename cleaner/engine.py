@@ -41,14 +41,6 @@ def is_body_like(unit: Unit) -> bool:
     return unit.words >= 12 and bool(_TERMINAL.search(text)) and not _ELLIPSIS.search(text)
 
 
-def body_start(units: Sequence[Unit]) -> int:
-    """Index of the first body-like unit (len(units) when there is none)."""
-    for unit in units:
-        if is_body_like(unit):
-            return unit.index
-    return len(units)
-
-
 class Dispatch:
     """Which rules can match a line: one Aho-Corasick pass finds every keyword in it.
 
@@ -126,8 +118,9 @@ def apply_rules(
     `positional=False` ignores `where` constraints (rule examples are single lines).
     """
     dispatch = dispatch_for(rules)
-    start = body_start(units)
-    after_body = _after_body(units)
+    prose = [u.index for u in units if is_body_like(u)]
+    start = prose[0] if prose else len(units)  # body_start(units)
+    after_body = _after_body(units, prose)
     matches: dict[int, Match] = {}
     for unit in units:
         if unit.removed_by is not None:
@@ -147,14 +140,13 @@ def apply_rules(
     return [(units[i], matches[i]) for i in sorted(matches)]
 
 
-def _after_body(units: Sequence[Unit]) -> list[bool]:
+def _after_body(units: Sequence[Unit], prose: Sequence[int]) -> list[bool]:
     """For each unit: has the article started before it? Footers can only start there.
 
     The article starts at the first prose paragraph followed closely by another one: a lone
     cookie notice at the top is not a start, so a menu's "About us" under it cannot take the
-    article with it as a `rest` rule would.
+    article with it as a `rest` rule would. `prose`: the indices of the body-like units.
     """
-    prose = [u.index for u in units if is_body_like(u)]
     start = next((a for a, b in pairwise(prose) if b - a <= BODY_CONFIRM_WINDOW), len(units))
     return [unit.index > start for unit in units]
 

@@ -66,9 +66,13 @@ _HANDLE = re.compile(
 )
 
 
-def classify(text: str, language: str | None) -> str:
-    """A unit's class on its own: good, near-good, sentence, short or bad."""
-    tokens = words(text)
+def classify(text: str, language: str | None, tokens: list[str] | None = None) -> str:
+    """A unit's class on its own: good, near-good, sentence, short or bad.
+
+    `tokens`: `words(text)`, when the caller has them already.
+    """
+    if tokens is None:
+        tokens = words(text)
     n = len(tokens)
     if n == 0:
         return BAD
@@ -189,7 +193,7 @@ def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: igno
     """
     if len(units) < 3:
         return []
-    first = _key(units[0].text)
+    first = _key(units[0])
     if len(first) < 12:
         return []
     out = []
@@ -197,7 +201,7 @@ def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: igno
     for unit in units[1:limit]:
         if not 3 <= unit.words <= 40:
             continue
-        key = _key(unit.text)
+        key = _key(unit)
         if len(key) < shortest:
             continue
         if first.startswith(key) or key in first:
@@ -205,8 +209,8 @@ def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: igno
     return out
 
 
-def _key(text: str) -> str:
-    return " ".join(words(text))
+def _key(unit: Any) -> str:
+    return " ".join(unit.tokens())
 
 
 def apply_generic(units: Sequence, language: str | None) -> int | None:  # type: ignore[type-arg]
@@ -226,7 +230,7 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
         classes = [_classify_mixed(u, k, language) if u.kept else RULED for u, k in pairs]
         weights = [u.words + k // 2 for u, k in zip(seq, cjk, strict=True)]
     else:
-        classes = [classify(u.text, language) if u.kept else RULED for u in seq]
+        classes = [classify(u.text, language, u.tokens()) if u.kept else RULED for u in seq]
         weights = [u.words for u in seq]
     if not any(c == GOOD for c in classes):
         return None  # no prose to anchor on: leave the rules' verdicts alone
@@ -265,7 +269,7 @@ def _classify_mixed(unit: Any, cjk: int, language: str | None) -> str:
     """In a Chinese or Japanese page, lines mostly in those scripts are classified as such."""
     if cjk * 3 >= len(unit.text):
         return classify_cjk(unit.text, cjk)
-    return classify(unit.text, language)
+    return classify(unit.text, language, unit.tokens())
 
 
 def _between_good(classes: Sequence[str], i: int) -> bool:

@@ -35,9 +35,16 @@ def words(text: str) -> list[str]:
     return _WORDS.findall(text.lower())
 
 
+GUESS_CHARS = 6000  # the stop-word guess reads the text's start
+
+
 def guess_language(text: str) -> str | None:
     """The language whose stop words are most frequent in `text`, or None below 3 hits."""
-    tokens = words(text[:6000])
+    return guess_from_words(words(text[:GUESS_CHARS]))
+
+
+def guess_from_words(tokens: list[str]) -> str | None:
+    """`guess_language` for a text already split into `words`."""
     if not tokens:
         return None
     hits = dict.fromkeys(stopwords(), 0)  # in stopwords() order: the first best one wins
@@ -242,30 +249,34 @@ class _Profiles:
         rows, size = self._rows, len(self.langs)
         rng = random.Random()
         rng.seed(0)  # DetectorFactory.seed = 0: the same answer in every process
-        accumulate, count = np.add.accumulate, len(ngrams)
+        accumulate, highest, count = np.add.accumulate, np.maximum.reduce, len(ngrams)
         getrandbits, bits = rng.getrandbits, count.bit_length()
+        conv, limit = self._conv, self._limit
         langprob = np.zeros(size)
         trials = 7
         for _ in range(trials):
             prob = np.full(size, 1.0 / size)
             alpha = self._alpha + rng.gauss(0.0, 1.0) * self._alpha_width
             weight = alpha / self._base_freq
-            i = 0
+            # Draw 0, then blocks of five (1..5, 6..10, ...): the vector is normalised and
+            # checked after each, as langdetect does when i % 5 == 0.
+            i, take = 0, 1
             while True:
-                # rng.choice(ngrams), inlined: Random._randbelow draws `bits` bits until < count
-                drawn = getrandbits(bits)
-                while drawn >= count:
+                for _ in range(take):
+                    # rng.choice(ngrams), inlined: Random._randbelow draws `bits` bits until
+                    # one is < count
                     drawn = getrandbits(bits)
-                word = ngrams[drawn]
-                row = rows.get(word)
-                if row is None:
-                    row = self._row(word)
-                prob *= weight + row
-                if i % 5 == 0:
-                    prob /= accumulate(prob)[-1]
-                    if prob.max() > self._conv or i >= self._limit:
-                        break
-                i += 1
+                    while drawn >= count:
+                        drawn = getrandbits(bits)
+                    word = ngrams[drawn]
+                    row = rows.get(word)
+                    if row is None:
+                        row = self._row(word)
+                    prob *= weight + row
+                prob /= accumulate(prob)[-1]
+                if highest(prob) > conv or i >= limit:
+                    break
+                i, take = i + 5, 5
             langprob += prob / trials
         found = [
             (lang, float(p))

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from cleaner.language import words
+
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ENDS_SENTENCE = re.compile(r"""[.!?…:;"”»)\]']$""")
@@ -35,10 +37,19 @@ class Unit:
     prefix_rule: str | None = None
     words: int = 0
     notes: dict[str, str] = field(default_factory=dict)
+    _tokens: tuple[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def kept(self) -> bool:
         return self.removed_by is None
+
+    def tokens(self) -> list[str]:
+        """`language.words(self.text)`, computed once per text: the language guess and the
+        generic classifier both read every unit's words (a prefix rule may change the text)."""
+        cached = self._tokens
+        if cached is None or cached[0] is not self.text:
+            cached = self._tokens = (self.text, words(self.text))
+        return cached[1]
 
 
 def normalise_line(line: str) -> str:
@@ -119,7 +130,9 @@ def make_units(text: str) -> tuple[list[Unit], list[str]]:
                 i += 1
                 numbers.append(i + 1)
                 parts.append(lines[i])
-        joined = _DROP_CAP.sub(r"\1\2", _join(parts))
+        joined = _join(parts)
+        if joined[1:2] == " ":  # the only lines _DROP_CAP can match
+            joined = _DROP_CAP.sub(r"\1\2", joined)
         units.append(Unit(len(units), numbers, parts, joined, block, words=count_words(joined)))
         previous_blank = width is not None  # in wrapped text every paragraph is its own block
         i += 1

@@ -17,7 +17,7 @@ from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
 from cleaner.generic import GENERIC_RULES, apply_generic
-from cleaner.language import detect_language, guess_language
+from cleaner.language import GUESS_CHARS, detect_language, guess_from_words, words
 from cleaner.lines import Unit, make_units
 from cleaner.metadata import (
     BUILTIN_RULES,
@@ -65,7 +65,7 @@ def clean(
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
     text, encoding, kind, html_meta, raw_html = _page_text(raw, options.input_kind, url)
     units, lines = make_units(text)
-    hint = guess_language(" ".join(u.text for u in units[:200]))
+    hint = guess_from_words(_head_words(units[:200]))
     rules = [
         r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)
     ]
@@ -118,6 +118,22 @@ def clean(
         extra=dict(extra or {}),
         lines=tuple(lines),
     )
+
+
+def _head_words(units: list[Unit]) -> list[str]:
+    """`words()` of the units' texts joined by spaces and cut at GUESS_CHARS, from each unit's
+    cached words (the generic classifier reads them again)."""
+    out: list[str] = []
+    room = GUESS_CHARS
+    for unit in units:
+        if len(unit.text) > room:
+            out += words(unit.text[:room])
+            break
+        out += unit.tokens()
+        room -= len(unit.text) + 1
+        if room <= 0:
+            break
+    return out
 
 
 def _page_text(

@@ -101,3 +101,27 @@ def test_script_of() -> None:
     assert script_of("Привет, world") == "cyrillic"
     assert script_of("Grüße aus München") == "latin"
     assert script_of("12:30") is None
+
+
+def test_the_guess_from_units_reads_the_same_words_as_from_their_joined_text() -> None:
+    """The pipeline guesses from each unit's cached words; cut at GUESS_CHARS, it must read
+    exactly what `guess_language` reads in the units' text joined by spaces."""
+    from cleaner.language import GUESS_CHARS, words
+    from cleaner.lines import make_units
+    from cleaner.pipeline import _head_words
+
+    line = "Der Hund läuft über die Straße, und die Katze schläft im Haus. "
+    for extra in range(0, 70, 7):  # the cut falls at every place in a line, and between lines
+        text = "\n\n".join([("x" * extra) + line * 4] * (GUESS_CHARS // 200))
+        units, _ = make_units(text)
+        joined = " ".join(u.text for u in units[:200])
+        assert _head_words(units[:200]) == words(joined[:GUESS_CHARS])
+
+
+def test_unit_words_follow_a_changed_text() -> None:
+    from cleaner.lines import make_units
+
+    (unit,), _ = make_units("Sponsored: The Match Was Won")
+    assert unit.tokens() == ["sponsored", "the", "match", "was", "won"]
+    unit.text = "The Match Was Won"  # a prefix rule took the label off
+    assert unit.tokens() == ["the", "match", "was", "won"]
