@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from archive import templates
-from archive.store import Archive, Counts, Pending
+from archive.store import Archive, Counts, Fingerprinted, Pending
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, RawInput
 from cleaner.pipeline import CleanOptions, clean
 from cleaner.templates import site_and_keys
 
 Item = RawInput | InputFailure
-Result = Document | InputFailure
+Result = Document | Fingerprinted | InputFailure
+# Yields one result per item, in order; a Fingerprinted document (archive.store.fingerprinted,
+# applied by worker processes) saves the writer the hashing.
 CleanBatch = Callable[[Iterable[Item]], Iterator[Result]]
 # One transaction per batch: a killed run loses at most one batch of cleaning. Bigger batches
 # make each page of the random-keyed indexes (hashes, LSH bands) written once for more rows;
@@ -165,7 +167,7 @@ def ingest(
             pending.append(Pending.of(result, raw_bytes(item), item.kind))
             pending_bytes += len(pending[-1].raw)
             if learn:
-                seen.append(site_and_keys(result))
+                seen.append(site_and_keys(pending[-1].doc))
         hooks.on_progress(1)
         if len(pending) >= batch_size or pending_bytes >= BATCH_BYTES:
             write(skipped.take())

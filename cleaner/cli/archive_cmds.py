@@ -18,6 +18,7 @@ import click
 import archive as lib
 from archive import Archive, ArchiveError, Counts, Hooks
 from archive import templates as site_templates
+from archive.store import fingerprinted
 from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
@@ -156,6 +157,7 @@ def archive(
         jobs=jobs,
         debug=debug,
         templates=site_templates.load(arc) if use_templates else None,
+        render=fingerprinted,  # the workers hash what they clean; this process only writes
     )
     stop = _Stop()
     try:

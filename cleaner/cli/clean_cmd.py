@@ -23,7 +23,7 @@ from cleaner.cli.common import (
     run_batch,
     warn,
 )
-from cleaner.cli.output import Writer, render
+from cleaner.cli.output import Writer, render_all
 from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
 from cleaner.ruleset import Ruleset
 from cleaner.templates import Templates
@@ -160,7 +160,7 @@ def _write_all(
         jobs=jobs,
         debug=debug,
         templates=templates,
-        render=functools.partial(render, fmt=fmt, explain=explain),
+        render=functools.partial(render_all, fmt=fmt, explain=explain),
     )
     try:
         with progress("cleaning", quiet_when_stdout_is_terminal=True) as advance:

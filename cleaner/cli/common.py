@@ -248,15 +248,15 @@ def _item_options(item: RawInput, options: CleanOptions | None) -> CleanOptions:
 
 def _clean_chunk(chunk: list[RawInput]) -> list[Any]:
     """Clean a chunk in a worker: one round trip per chunk, not per document. With a renderer
-    (inherited from the parent), documents travel back already formatted."""
-    out: list[Any] = []
-    for item in chunk:
-        result = clean_one(item)
+    (inherited from the parent), the chunk's documents travel back already rendered."""
+    out: list[Any] = [clean_one(item) for item in chunk]
+    for result in out:
         if isinstance(result, InputFailure):
             result.error = None  # an arbitrary exception may not pickle back to the parent
-        elif _PARENT_RENDER is not None:
-            result = _PARENT_RENDER(result)
-        out.append(result)
+    if _PARENT_RENDER is not None:
+        docs = [result for result in out if isinstance(result, Document)]
+        rendered = iter(_PARENT_RENDER(docs) if docs else ())
+        out = [next(rendered) if isinstance(r, Document) else r for r in out]
     return out
 
 
@@ -274,12 +274,14 @@ def run_batch(
     jobs: int,
     debug: bool = False,
     templates: Templates | None = None,
-    render: Callable[[Document], Any] | None = None,
+    render: Callable[[list[Document]], list[Any]] | None = None,
 ) -> Iterator[Any]:
     """Clean every item in input order, one result per item, with `jobs` workers when asked.
 
-    `render` (e.g. output.render for the chosen format) lets forked workers send back formatted
-    output instead of documents; results are then that, or a Document where it could not run.
+    `render` maps a list of documents to one result each (e.g. output.render_all: formatted
+    output). Forked workers apply it to the documents of each chunk they clean, so that work
+    runs in parallel too; results are then its results, or a Document where it did not run
+    (one process, or --debug).
 
     With `debug`, the first error is raised with its traceback instead of being reported.
     `templates` (from `learn_templates`) removes each site's template lines.

@@ -51,6 +51,11 @@ def render(doc: Document, fmt: str, explain: bool = False) -> Rendered:
     return Rendered(doc.text)
 
 
+def render_all(docs: list[Document], fmt: str, explain: bool = False) -> list[Rendered]:
+    """`render` for each document: what run_batch's workers apply to a chunk."""
+    return [render(doc, fmt, explain) for doc in docs]
+
+
 class Writer:
     """Writes documents one by one in the chosen format."""
 

@@ -282,6 +282,24 @@ def test_archive_with_worker_processes(tmp_path: Path) -> None:
     assert len(_hits(db, "jobs59x00")) == 1
 
 
+def test_worker_fingerprints_store_what_one_process_stores(tmp_path: Path) -> None:
+    """With --jobs, the workers hash what they clean; the archive must not differ."""
+    texts = [_story(30), _story(31), _near(_story(30)), _story(32), _near(_story(31), at=30)]
+    docs = tmp_path / "d.jsonl"
+    docs.write_text(
+        "".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(texts * 5))
+    )
+    columns = "select doc_id, duplicate_of, text_sha256 from articles order by id"
+    stored = []
+    for jobs in ("1", "2"):
+        db = tmp_path / f"jobs{jobs}.db"
+        result = invoke("archive", str(db), str(docs), "--jobs", jobs)
+        assert result.exit_code == 0, result.output
+        stored.append((query(db, columns), query(db, "select * from lsh_bands order by 1, 2")))
+    assert stored[0] == stored[1]
+    assert [row[1] for row in stored[0][0][:5]] == [None, None, 1, None, 2]
+
+
 def test_reclean_stops_between_documents_with_work_committed(seed_db: Path) -> None:
     from archive import Hooks, reclean
     from cleaner.pipeline import CleanOptions

@@ -228,13 +228,14 @@ def test_a_sqlite_file_that_is_not_an_archive(tmp_path: Path) -> None:
     _one_line_error(result, "not a cleaner archive")
 
 
-def _limit_pages(monkeypatch: pytest.MonkeyPatch, extra_pages: int) -> None:
-    """Every connection the store opens gets a page cap: a full disk, simulated."""
+def _limit_room(monkeypatch: pytest.MonkeyPatch, extra_kib: int) -> None:
+    """Every connection the store opens gets a size cap: a full disk, simulated."""
     real = archive.store._connect
 
     def capped(target: str, *, uri: bool = False) -> sqlite3.Connection:
         conn = real(target, uri=uri)
         pages = conn.execute("pragma page_count").fetchone()[0]
+        extra_pages = extra_kib * 1024 // conn.execute("pragma page_size").fetchone()[0]
         conn.execute(f"pragma max_page_count = {pages + extra_pages}")
         return conn
 
@@ -245,7 +246,7 @@ def test_database_full_in_the_library(
     tmp_path: Path, seed_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = write_jsonl(tmp_path / "full.jsonl", 300, "full")
-    _limit_pages(monkeypatch, 60)
+    _limit_room(monkeypatch, 240)
     with Archive(seed_db) as arc, pytest.raises(ArchiveError, match="full") as info:
         run_id = arc.start_run("archive", [], "x")
         ingest(
@@ -265,7 +266,7 @@ def test_database_full_from_the_command_line(
     tmp_path: Path, seed_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = write_jsonl(tmp_path / "full.jsonl", 300, "full")
-    _limit_pages(monkeypatch, 40)
+    _limit_room(monkeypatch, 160)
     result = invoke("archive", str(seed_db), str(docs))
     assert result.exit_code == 1
     _one_line_error(result, "database or disk is full")
