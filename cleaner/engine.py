@@ -14,14 +14,12 @@ from itertools import pairwise
 from typing import Any
 
 import ahocorasick
-import regex
 
 from cleaner.lines import Unit
 from cleaner.prefilter import fold
 from cleaner.ruleset import Rule
 
-_TERMINAL = regex.compile(r"""[.!?"”»)]$""")
-_ELLIPSIS = regex.compile(r"(?:…|\.\.\.)\s*$")
+_TERMINAL = frozenset('.!?"”»)')  # a paragraph of prose ends with one of these
 TOP_UNITS = 8  # `where = "top"` rules look at most this far before the body starts
 SECTION_MAX = 60
 BODY_CONFIRM_WINDOW = 4  # the article starts with two prose paragraphs at most this far apart
@@ -38,7 +36,9 @@ class Match:
 def is_body_like(unit: Unit) -> bool:
     """A paragraph that reads as article prose: enough words and a sentence ending."""
     text = unit.text
-    return unit.words >= 12 and bool(_TERMINAL.search(text)) and not _ELLIPSIS.search(text)
+    # Unit texts are stripped single lines: their last character is the end (a teaser cut
+    # with "..." is not prose).
+    return unit.words >= 12 and text[-1:] in _TERMINAL and not text.endswith("...")
 
 
 class Dispatch:

@@ -247,8 +247,7 @@ class _Profiles:
         if not ngrams:
             return []
         rows, size = self._rows, len(self.langs)
-        rng = random.Random()
-        rng.seed(0)  # DetectorFactory.seed = 0: the same answer in every process
+        rng = random.Random(0)  # DetectorFactory.seed = 0: the same answer in every process
         accumulate, highest, count = np.add.accumulate, np.maximum.reduce, len(ngrams)
         getrandbits, bits = rng.getrandbits, count.bit_length()
         conv, limit = self._conv, self._limit

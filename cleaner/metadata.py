@@ -102,8 +102,13 @@ def take_title(units: Sequence[Unit]) -> str | None:
         return None
     unit.removed_by = "meta.title"
     key = _title_key(unit.text)
+    # The key is the text's \w+ words joined by spaces: a unit with another word count (as
+    # make_units counted them, before any prefix rule shortened the text) cannot repeat it.
+    size = key.count(" ") + 1 if key else 0
     for other in units:
-        if other.kept and _title_key(other.text) == key:
+        if not other.kept or (other.words != size and other.prefix_rule is None):
+            continue
+        if _title_key(other.text) == key:
             other.removed_by = "meta.repeated-title"
     return normalise_title(unit.text)
 

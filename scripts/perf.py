@@ -122,8 +122,8 @@ def profile_text(docs: list[bytes]) -> None:
     import cleaner.pipeline as pipeline
 
     passes = [
-        "decode_bytes", "make_units", "guess_language", "apply_rules", "collect", "take_title",
-        "apply_generic", "byline_date", "detect_language", "_accounting",
+        "decode_bytes", "make_units", "_head_words", "guess_from_words", "apply_rules",
+        "collect", "take_title", "apply_generic", "byline_date", "detect_language", "_accounting",
     ]  # fmt: skip
     spent = dict.fromkeys(passes, 0.0)
     originals = {name: getattr(pipeline, name) for name in passes}

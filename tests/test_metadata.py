@@ -332,3 +332,30 @@ def test_html_headline_printed_above_the_article_is_not_in_the_text() -> None:
     assert doc.title == "Harbour budget approved. Works start in spring"
     assert not doc.text.startswith("Harbour budget approved")
     assert any(r.rule == "meta.repeated-title" for r in doc.removed)
+
+
+def test_headline_repeated_with_other_punctuation_or_after_a_prefix_is_removed() -> None:
+    lead = (
+        "The city council approved the new harbour budget on Tuesday after a long debate "
+        "about the costs of the works and the date they would start."
+    )
+    text = "\n\n".join(
+        [
+            "Harbour budget approved: works start in spring",
+            lead,
+            "HARBOUR BUDGET APPROVED — WORKS START IN SPRING!",  # same words, other marks
+            # a prefix rule takes the wire prefix off: the rest repeats the headline
+            "2023-05-02 (NEWSWIRE- Acme Press) Harbour budget approved: works start in spring",
+            "Harbour budget approved, works start in spring again",  # one word more: kept
+            lead.replace("Tuesday", "Monday"),
+        ]
+    )
+    doc = clean(text, options=CleanOptions(generic=False))
+    repeated = [r.text for r in doc.removed if r.rule == "meta.repeated-title"]
+    assert doc.title == "Harbour budget approved: works start in spring"
+    assert repeated == [
+        "HARBOUR BUDGET APPROVED — WORKS START IN SPRING!",
+        "Harbour budget approved: works start in spring",  # what the prefix rule left
+    ]
+    assert any(r.rule == "syndication.wire-prefix" for r in doc.removed)
+    assert "Harbour budget approved, works start in spring again" in doc.text
