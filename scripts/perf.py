@@ -9,7 +9,8 @@
 Sections: text (docs/s in one process, end to end), jobs (`--jobs 2` scaling), html (HTML mode
 time / trafilatura.extract alone on the same pages), startup (whole processes), stream (a large
 generated JSON Lines batch: peak RSS, first output before the end), linear (time per KB from
-1 KB to 1 MB), archive (scripts/archive_bench.py, run with --archive; else its pointer).
+1 KB to 1 MB), archive (store layer vs bare sqlite-utils + FTS5, `cleaner search` vs FTS5's
+ranked query and Datasette search at 100k documents, with scripts/archive_bench.py's functions).
 Data paths are arguments: without /work/shared the parts that need it are skipped.
 """
 
@@ -456,15 +457,42 @@ def bench_linear(runs: int) -> None:
 # --- 7. archive --------------------------------------------------------------------------------
 
 
-def bench_archive(run_it: bool, runs: int) -> None:
-    script = ROOT / "scripts" / "archive_bench.py"
-    if not run_it:
-        print(f"archive: measured by {script.relative_to(ROOT)} (`make archive-bench`,")
-        print("  or `scripts/perf.py --archive`): store overhead vs bare sqlite-utils + FTS5,")
-        print("  `cleaner search` vs FTS5's ORDER BY rank, Datasette search latency.")
-        return
-    print("archive: scripts/archive_bench.py")
-    subprocess.run([sys.executable, str(script), "--runs", str(runs)], check=False)
+def bench_archive(runs: int, tmp: Path, store_docs: int, search_docs: int) -> None:
+    """The archive's figures, measured by scripts/archive_bench.py's functions (`make
+    archive-bench` prints more: ingest, the bare query times, Datasette's other pages)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import archive_bench
+
+    template = clean(archive_bench.article(0, random.Random(0)))
+    corpus = archive_bench.synthetic_docs(template, store_docs, random.Random(1))
+    store = archive_bench.bench_store(tmp, corpus, runs)
+    print(f"archive: store {store_docs} generated articles, search over {search_docs}")
+    figure(
+        "archive store layer / bare insert_all + FTS5",
+        f"{store['sql/bare']:.2f}x",
+        "<= 1.30x",
+        f"bare {store_docs / store['bare']:.0f} docs/s; same pages {store['sql/bare-pages']:.2f}x;"
+        f" hashing in the writer (--jobs 1) {store['full/bare']:.2f}x",
+        store["sql/bare"] <= 1.30,
+    )
+    corpus = archive_bench.synthetic_docs(template, search_docs, random.Random(1))
+    for label, ours, bare, _, to_bare, to_same in archive_bench.bench_search(tmp, corpus, runs):
+        if label.startswith("datasette: ranked"):
+            figure(
+                f"Datasette ranked search, {search_docs // 1000}k docs",
+                f"{ours:.0f} ms",
+                "<= 100 ms",
+                "table _search with facets + count ~775 ms (issue 7)",
+                ours <= 100,
+            )
+        elif not label.startswith("datasette"):
+            figure(
+                f"cleaner search / FTS5 rank alone, {label}",
+                f"{to_bare:.2f}x",
+                "<= 1.10x",
+                f"{ours:.2f} ms vs {bare:.2f} ms; {to_same:.2f}x the same statement by hand",
+                to_bare <= 1.10,
+            )
 
 
 def main() -> None:
@@ -483,7 +511,8 @@ def main() -> None:
     parser.add_argument("--stream-records", type=int, default=200_000, help="e.g. 1000000")
     parser.add_argument("--stream-jobs", type=int, default=2)
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
-    parser.add_argument("--archive", action="store_true", help="run scripts/archive_bench.py")
+    parser.add_argument("--store-docs", type=int, default=10_000, help="archive store test")
+    parser.add_argument("--search-docs", type=int, default=100_000, help="archive for search")
     args = parser.parse_args()
     if args.bench is None and DEFAULT_BENCH.exists():
         args.bench = DEFAULT_BENCH
@@ -510,7 +539,7 @@ def main() -> None:
         if "stream" in only:
             bench_stream(args.stream_records, tmp, args.stream_jobs)
         if "archive" in only:
-            bench_archive(args.archive, args.runs)
+            bench_archive(args.runs, tmp, args.store_docs, args.search_docs)
     print()
     print(f"{'figure':46s} {'measured':>16s}  {'target':14s}  reference")
     for f in FIGURES:
