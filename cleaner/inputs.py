@@ -230,6 +230,22 @@ def _known_size(stream: IO[bytes]) -> int | None:
     return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
+def _first_line(stream: IO[bytes], limit: int) -> bytes:
+    """Up to `limit` bytes, but no more than it takes to see a line end: a live stream (a
+    crawler piping JSON Lines) is not held back until 4 KB have arrived."""
+    read = getattr(stream, "read1", stream.read)
+    chunks: list[bytes] = []
+    while limit > 0:
+        data = read(limit)
+        if not data:
+            break
+        chunks.append(data)
+        limit -= len(data)
+        if b"\n" in data:
+            break
+    return b"".join(chunks)
+
+
 def _read_stream(
     name: str,
     stream: IO[bytes],
@@ -246,7 +262,7 @@ def _read_stream(
         gunzip = _Gunzip(_Prepended(head, stream))
         stream = io.BufferedReader(gunzip)
         head, size = b"", None
-    peek = head + stream.read(4096 - len(head))
+    peek = head + _first_line(stream, 4096 - len(head))
     if effective == "auto":
         effective = sniff_kind(peek)
     if effective in ("warc", "jsonl"):
@@ -276,13 +292,17 @@ def _one_line_for_a_cut(
 
     The reader usually notices the cut first (a partial JSON line, a WARC record short of its
     length): that failure gets the gzip reason appended, instead of a second line for one fault.
+    Without gzip nothing is held back: a live stream's records go on as they arrive.
     """
+    if gunzip is None:
+        yield from records
+        return
     last: Item | None = None
     for item in records:
         if last is not None:
             yield last
         last = item
-    if gunzip is None or not gunzip.error:
+    if not gunzip.error:
         if last is not None:
             yield last
     elif isinstance(last, InputFailure):
@@ -378,7 +398,9 @@ class _Prepended(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._rest.read(len(buffer))
+        # read1: what is there (at least a byte), not a full buffer: a pipe's reader gets each
+        # line as it arrives
+        data = getattr(self._rest, "read1", self._rest.read)(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 

@@ -91,17 +91,29 @@ def script_of(text: str) -> str | None:
 
 def detect_language(body: str) -> tuple[str | None, float]:
     """(ISO 639-1 code, probability) of the body, or (None, 0.0) when too short to tell."""
-    sample = body[:SAMPLE_CHARS]
-    if not _has_letters(sample, MIN_LETTERS):
-        return None, 0.0
-    best = _profiles().probabilities(sample)
-    if not best:
-        return None, 0.0
-    lang, prob = best[0]
-    code = lang.split("-", 1)[0]
-    if code in CYRILLIC_LANGUAGES:
-        code = cyrillic_language(sample) or code
-    return code, round(float(prob), 4)
+    return detect_languages([body])[0]
+
+
+def detect_languages(bodies: list[str]) -> list[tuple[str | None, float]]:
+    """`detect_language` of each body; several at once run langdetect's trials side by side
+    (`_Profiles.probabilities_many`: the same answers, a third less time per body)."""
+    samples = [body[:SAMPLE_CHARS] for body in bodies]
+    telling = [i for i, sample in enumerate(samples) if _has_letters(sample, MIN_LETTERS)]
+    profiles = _profiles()
+    if len(telling) == 1:
+        found = [profiles.probabilities(samples[telling[0]])]
+    else:
+        found = profiles.probabilities_many([samples[i] for i in telling])
+    out: list[tuple[str | None, float]] = [(None, 0.0)] * len(bodies)
+    for i, best in zip(telling, found, strict=True):
+        if not best:
+            continue
+        lang, prob = best[0]
+        code = lang.split("-", 1)[0]
+        if code in CYRILLIC_LANGUAGES:
+            code = cyrillic_language(samples[i]) or code
+        out[i] = code, round(float(prob), 4)
+    return out
 
 
 class _Profiles:
@@ -181,8 +193,12 @@ class _Profiles:
         """Detector.append (one call, default 10,000-character limit) and cleaning_text."""
         text = self._url.sub(" ", text)
         text = self._mail.sub(" ", text)
-        text = self._normalize_vi(text)
+        ascii_only = text.isascii()  # then no Vietnamese marks, and nothing non-Latin
+        if not ascii_only:
+            text = self._normalize_vi(text)
         text = _RUN_OF_SPACES.sub(" ", text[:10000])
+        if ascii_only:
+            return text
         latin = len(_LATIN.findall(text))
         non_latin = len(_NON_LATIN.findall(text))  # Latin Extended Additional does not count
         if latin * 2 < non_latin:
@@ -255,8 +271,7 @@ class _Profiles:
         trials = 7
         for _ in range(trials):
             prob = np.full(size, 1.0 / size)
-            alpha = self._alpha + rng.gauss(0.0, 1.0) * self._alpha_width
-            weight = alpha / self._base_freq
+            weight = self._trial_weight(rng)
             # Draw 0, then blocks of five (1..5, 6..10, ...): the vector is normalised and
             # checked after each, as langdetect does when i % 5 == 0.
             i, take = 0, 1
@@ -277,6 +292,85 @@ class _Profiles:
                     break
                 i, take = i + 5, 5
             langprob += prob / trials
+        return self._ranked(langprob)
+
+    def probabilities_many(self, texts: list[str]) -> list[list[tuple[str, float]]]:
+        """`probabilities` of each text, their trials run side by side.
+
+        One text's trial is sequential (each block of draws multiplies the vector normalised
+        after the one before), so numpy's per-call cost, not arithmetic, is most of
+        `probabilities`' time. Here each step does one block of draws for every text still
+        running: their vectors are rows of one array, a text's first block pads its four
+        missing factors with 1.0 (an exact no-op), and rows are multiplied, summed and
+        normalised along their own axis in the same order as alone. Each text keeps its own
+        seeded generator, so its draws, and every float, are those of `probabilities`.
+        """
+        import numpy as np
+
+        size, rows, row_of = len(self.langs), self._rows, self._row
+        uniform = np.full(size, 1.0 / size)
+        ones = np.ones(size)
+        trials, conv, limit = 7, self._conv, self._limit
+        results: list[list[tuple[str, float]]] = [[] for _ in texts]
+        states: list[_Trials] = []
+        for index, text in enumerate(texts):
+            ngrams = self._ngrams(self._text(text))
+            if ngrams:
+                state = _Trials(index, ngrams, size)
+                state.weight = self._trial_weight(state.rng)
+                states.append(state)
+        running = list(states)
+        vectors = np.tile(uniform, (len(running), 1))
+        reduce, accumulate, highest = np.multiply.reduce, np.add.accumulate, np.maximum.reduce
+        while running:
+            factors: list[Any] = []
+            padded: list[int] = []
+            weights = np.empty((len(running), 1, 1))
+            for k, state in enumerate(running):
+                ngrams, count, bits, getrandbits = state.ngrams, state.count, state.bits, state.draw
+                for _ in range(state.take):
+                    drawn = getrandbits(bits)  # rng.choice(ngrams), inlined as in probabilities
+                    while drawn >= count:
+                        drawn = getrandbits(bits)
+                    row = rows.get(ngrams[drawn])
+                    factors.append(row_of(ngrams[drawn]) if row is None else row)
+                if state.take == 1:
+                    padded.append(k)
+                    factors += (ones, ones, ones, ones)
+                weights[k] = state.weight
+            block = np.empty((len(running), 6, size))
+            block[:, 0] = vectors
+            drawn_rows = block[:, 1:]
+            drawn_rows[...] = np.array(factors).reshape(len(running), 5, size)
+            drawn_rows += weights
+            if padded:
+                drawn_rows[padded, 1:] = 1.0
+            product = reduce(block, axis=1)  # ((v * f1) * f2) ..., row by row
+            totals = accumulate(product, axis=1)[:, -1]  # left to right, as sum() adds
+            converged = (highest(product, axis=1) / totals > conv).tolist()
+            vectors = product / totals[:, None]
+            still: list[int] = []
+            for k, state in enumerate(running):
+                if converged[k] or state.i >= limit:
+                    state.langprob += vectors[k] / trials
+                    state.trial += 1
+                    if state.trial == trials:
+                        continue
+                    state.weight = self._trial_weight(state.rng)
+                    state.i, state.take = 0, 1
+                    vectors[k] = uniform
+                else:
+                    state.i, state.take = state.i + 5, 5
+                still.append(k)
+            if len(still) < len(running):
+                running = [running[k] for k in still]
+                vectors = vectors[still]
+        for state in states:
+            results[state.index] = self._ranked(state.langprob)
+        return results
+
+    def _ranked(self, langprob: Any) -> list[tuple[str, float]]:
+        """The languages above langdetect's threshold, most probable first."""
         found = [
             (lang, float(p))
             for lang, p in zip(self.langs, langprob.tolist(), strict=True)
@@ -284,6 +378,29 @@ class _Profiles:
         ]
         found.sort(key=lambda item: item[1], reverse=True)
         return found
+
+    def _trial_weight(self, rng: random.Random) -> float:
+        """A trial's smoothing weight, drawn as Detector._detect_block draws it."""
+        alpha = self._alpha + rng.gauss(0.0, 1.0) * self._alpha_width
+        return alpha / self._base_freq
+
+
+class _Trials:
+    """One text's progress through langdetect's seven trials (`probabilities_many`)."""
+
+    __slots__ = ("index", "ngrams", "count", "bits", "rng", "draw", "trial", "i", "take")
+    __slots__ += ("weight", "langprob")
+
+    def __init__(self, index: int, ngrams: list[str], size: int) -> None:
+        import numpy as np
+
+        self.index, self.ngrams, self.count = index, ngrams, len(ngrams)
+        self.bits = self.count.bit_length()
+        self.rng = random.Random(0)  # DetectorFactory.seed = 0, as in `probabilities`
+        self.draw = self.rng.getrandbits
+        self.trial, self.i, self.take = 0, 0, 1  # draw 0 alone, then blocks of five
+        self.weight = 0.0
+        self.langprob = np.zeros(size)
 
 
 _RUN_OF_SPACES = re.compile(" {2,}")

@@ -3,7 +3,7 @@
 The passes, in order (docs/algorithm.md explains why):
 decode → HTML extraction (HTML only) → units (re-joined paragraphs) → language guess →
 rule engine → title → site template (when given) → generic classifier (text only) → metadata →
-clean text → language of the body → accounting.
+clean text → accounting (`draft`) → language of the body (`finish`, for several drafts at once).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
 from cleaner.generic import GENERIC_RULES, apply_generic
-from cleaner.language import GUESS_CHARS, detect_language, guess_from_words, words
+from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.lines import Unit, make_units
 from cleaner.metadata import (
     BUILTIN_RULES,
@@ -60,6 +60,57 @@ def clean(
     options: CleanOptions | None = None,
 ) -> Document:
     """Clean one raw scrape (plain text or HTML, bytes or str) into a Document."""
+    return finish(
+        [
+            draft(
+                raw,
+                url=url,
+                source=source,
+                doc_id=doc_id,
+                fetched_at=fetched_at,
+                extra=extra,
+                options=options,
+            )
+        ]
+    )[0]
+
+
+@dataclass(slots=True)
+class Draft:
+    """A document cleaned but for the language of its body, which `finish` detects."""
+
+    fields: dict[str, Any]  # the Document's fields but `language` and `language_probability`
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return self.fields["lines"]
+
+
+def finish(drafts: list[Draft]) -> list[Document]:
+    """The documents of `draft`s: their bodies' languages are detected together, which for
+    several is a third faster per body (language.detect_languages) with the same answers.
+
+    `clean(raw)` is `finish([draft(raw)])[0]`; a batch drafts each input (each may fail on
+    its own) and finishes those that drafted.
+    """
+    found = detect_languages([d.fields["text"] for d in drafts])
+    return [
+        Document(**d.fields, language=language, language_probability=probability)
+        for d, (language, probability) in zip(drafts, found, strict=True)
+    ]
+
+
+def draft(
+    raw: bytes | str,
+    *,
+    url: str | None = None,
+    source: str = "-",
+    doc_id: str | None = None,
+    fetched_at: str | None = None,
+    extra: dict[str, Any] | None = None,
+    options: CleanOptions | None = None,
+) -> Draft:
+    """Every pass of `clean` but the body's language (arguments as for `clean`)."""
     options = options or CleanOptions()
     ruleset = options.ruleset or default_ruleset()
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
@@ -91,16 +142,13 @@ def clean(
         drop_leading_title(units, title)
     byline_date(meta, units, hint, fetched_at)
     body = "\n\n".join(u.text for u in units if u.kept)
-    language, probability = detect_language(body)
     removed = _accounting(units, ruleset)
-    return Document(
+    fields = dict(
         id=doc_id if doc_id is not None else source,
         source=source,
         url=url,
         title=normalise_title(title if title is not None else meta.title),
         text=body,
-        language=language,
-        language_probability=probability,
         published=meta.published,
         page_date=meta.page_date,
         publisher=meta.publisher,
@@ -118,6 +166,7 @@ def clean(
         extra=dict(extra or {}),
         lines=tuple(lines),
     )
+    return Draft(fields)
 
 
 def _head_words(units: list[Unit]) -> list[str]:

@@ -520,7 +520,7 @@ def test_internal_error_is_one_line_and_debug_raises(monkeypatch: pytest.MonkeyP
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(cleaner.cli.common, "clean", broken)
+    monkeypatch.setattr(cleaner.cli.common, "draft", broken)
     result = run([], EN.encode())
     line = assert_one_error(result, "-", "internal error", "ValueError: boom", "--debug")
     assert line.count("\n") == 0
@@ -586,3 +586,42 @@ def test_jobs_write_what_one_process_writes(args: list[str]) -> None:
     two = run([*args, "--jobs", "2", samples])
     assert one.exit_code == 0 and two.exit_code == 0, two.stderr
     assert two.stdout == one.stdout and one.stdout.strip()
+
+
+def test_standard_input_is_cleaned_as_it_comes_and_files_in_groups(tmp_path: Path) -> None:
+    """A live stream on standard input gets each document's output before the next input
+    arrives; files are cleaned in groups (faster), with the same output."""
+    import select
+
+    record = json.dumps({"id": "live", "text": EN}) + "\n"
+    proc = subprocess.Popen(
+        [CLEANER, "clean", "--format", "jsonl"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(record.encode())
+        proc.stdin.flush()  # and the pipe stays open: more could come
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, "no output before the end of the input"
+        first = json.loads(proc.stdout.readline())
+        assert first["id"] == "live"
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    batch = tmp_path / "batch.jsonl"
+    texts = [EN.replace("the", "a", n % 3) for n in range(20)]
+    batch.write_text(
+        "".join(json.dumps({"id": str(n), "text": t}) + "\n" for n, t in enumerate(texts))
+    )
+    from_file = run(["--format", "jsonl", str(batch)])
+    from_stdin = run(["--format", "jsonl"], batch.read_bytes())
+    assert from_file.exit_code == 0 and from_stdin.exit_code == 0
+
+    def records(out: str) -> list[dict[str, object]]:
+        return [{**json.loads(line), "source": None} for line in out.splitlines()]
+
+    assert records(from_file.stdout) == records(from_stdin.stdout)
+    assert len(records(from_file.stdout)) == len(texts)

@@ -54,3 +54,26 @@ def test_same_probabilities_as_langdetect(factory: object, text: str) -> None:
     except LangDetectException:
         expected = []
     assert _profiles().probabilities(text) == expected
+
+
+def test_several_texts_at_once_give_each_its_own_answer(factory: object) -> None:
+    """probabilities_many runs the texts' trials side by side: every text must still get
+    exactly langdetect's answer, whatever its neighbours in the group."""
+    texts = _texts()
+    expected = []
+    for text in texts:
+        try:
+            detector = factory.create()  # type: ignore[attr-defined]
+            detector.append(text)
+            expected.append([(lang.lang, lang.prob) for lang in detector.get_probabilities()])
+        except LangDetectException:
+            expected.append([])
+    profiles = _profiles()
+    assert profiles.probabilities_many(texts) == expected
+    rng = random.Random(5)
+    start = 0
+    while start < len(texts):  # groups of several sizes, short and long texts mixed
+        size = rng.choice([2, 3, 7])
+        group = texts[start : start + size]
+        assert profiles.probabilities_many(group) == expected[start : start + size]
+        start += size

@@ -71,3 +71,14 @@ def test_explain_shows_both_ad_lines_of_seed_004() -> None:
     assert any(
         line.startswith("+ Soldiers from the Collective") for line in result.stdout.splitlines()
     )
+
+
+def test_drafts_finished_together_are_the_documents_clean_gives() -> None:
+    """The CLI drafts a group of inputs and detects their languages together
+    (pipeline.finish): each record must be the one `clean` gives for that input alone."""
+    from cleaner.pipeline import draft, finish
+
+    raws = [p.read_bytes() for p in sorted(SAMPLES.glob("*.raw.*"))]
+    alone = [clean(raw, source=str(i)).to_record() for i, raw in enumerate(raws)]
+    together = finish([draft(raw, source=str(i)) for i, raw in enumerate(raws)])
+    assert [doc.to_record() for doc in together] == alone

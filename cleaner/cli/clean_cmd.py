@@ -13,6 +13,7 @@ from typing import IO
 import click
 
 from cleaner.cli.common import (
+    CHUNK,
     build_ruleset,
     input_options,
     learn_templates,
@@ -133,6 +134,7 @@ def clean(
             jobs,
             debug,
             learned,
+            stream=reads_stdin and not spool,
         )
 
 
@@ -147,8 +149,14 @@ def _write_all(
     jobs: int,
     debug: bool,
     templates: Templates | None,
+    *,
+    stream: bool,
 ) -> None:
-    """The cleaning pass: every result written or reported in input order; exit 1 on failures."""
+    """The cleaning pass: every result written or reported in input order; exit 1 on failures.
+
+    A `stream` (standard input read once) is written a document at a time, as it comes; files
+    are cleaned in small groups, which is faster (run_batch's `together`).
+    """
     writer = Writer(sys.stdout, fmt, explain)
     failed = 0
     results = run_batch(
@@ -161,6 +169,7 @@ def _write_all(
         debug=debug,
         templates=templates,
         render=functools.partial(render_all, fmt=fmt, explain=explain),
+        together=1 if stream else CHUNK,
     )
     try:
         with progress("cleaning", quiet_when_stdout_is_terminal=True) as advance:

@@ -16,7 +16,7 @@ import click
 from cleaner.document import Document
 from cleaner.errors import CleanerError, RuleFileError
 from cleaner.inputs import InputFailure, InputNotice, RawInput
-from cleaner.pipeline import CleanOptions, clean, template_keys
+from cleaner.pipeline import CleanOptions, Draft, draft, finish, template_keys
 from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
 from cleaner.templates import TemplateLearner, Templates, site_key
 
@@ -208,9 +208,24 @@ def clean_one(
     An unexpected exception is a bug, but one bad page must not stop a batch of thousands: it
     is reported on one line with its type, and `--debug` shows the traceback.
     """
+    return clean_several([item], options, debug=debug)[0]
+
+
+def clean_several(
+    items: list[RawInput], options: CleanOptions | None = None, *, debug: bool = False
+) -> list[Document | InputFailure]:
+    """`clean_one` of each input; the languages of those that clean are detected together
+    (pipeline.finish), which is faster per document than one at a time."""
+    results: list[Draft | InputFailure] = [_draft_one(item, options, debug) for item in items]
+    drafts = [r for r in results if isinstance(r, Draft)]
+    finished = iter(finish(drafts) if drafts else [])
+    return [next(finished) if isinstance(r, Draft) else r for r in results]
+
+
+def _draft_one(item: RawInput, options: CleanOptions | None, debug: bool) -> Draft | InputFailure:
     options = _item_options(item, options)
     try:
-        doc = clean(
+        drafted = draft(
             item.data,
             url=item.url,
             source=item.source,
@@ -232,10 +247,11 @@ def clean_one(
             raise
         reason = f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for details"
         return InputFailure(item.label, reason, exc)
-    if not any(doc.lines):
-        what = "no text found in the HTML" if doc.content_type == "text/html" else "empty input"
+    if not any(drafted.lines):
+        html = drafted.fields["content_type"] == "text/html"
+        what = "no text found in the HTML" if html else "empty input"
         return InputFailure(item.label, f"nothing to clean: {what}")
-    return doc
+    return drafted
 
 
 def _item_options(item: RawInput, options: CleanOptions | None) -> CleanOptions:
@@ -249,7 +265,7 @@ def _item_options(item: RawInput, options: CleanOptions | None) -> CleanOptions:
 def _clean_chunk(chunk: list[RawInput]) -> list[Any]:
     """Clean a chunk in a worker: one round trip per chunk, not per document. With a renderer
     (inherited from the parent), the chunk's documents travel back already rendered."""
-    out: list[Any] = [clean_one(item) for item in chunk]
+    out: list[Any] = clean_several(chunk)
     for result in out:
         if isinstance(result, InputFailure):
             result.error = None  # an arbitrary exception may not pickle back to the parent
@@ -275,6 +291,7 @@ def run_batch(
     debug: bool = False,
     templates: Templates | None = None,
     render: Callable[[list[Document]], list[Any]] | None = None,
+    together: int = CHUNK,
 ) -> Iterator[Any]:
     """Clean every item in input order, one result per item, with `jobs` workers when asked.
 
@@ -284,11 +301,16 @@ def run_batch(
     (one process, or --debug).
 
     With `debug`, the first error is raised with its traceback instead of being reported.
-    `templates` (from `learn_templates`) removes each site's template lines.
+    `templates` (from `learn_templates`) removes each site's template lines. In one process,
+    `together` inputs are read before they are cleaned as a group (`clean_several`); 1 writes
+    each result before the next input is read (a live stream on standard input).
     """
     kind = input_kind if input_kind in ("text", "html") else "auto"
     if jobs <= 1 or debug:
         options = CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
+        if together > 1 and not debug:
+            yield from _in_groups(items, options, together)
+            return
         for item in items:
             if isinstance(item, InputFailure) and debug and item.error is not None:
                 raise item.error
@@ -304,6 +326,30 @@ def run_batch(
         yield from _run_in_pool(items, (rule_dirs, no_default_rules, kind, templates), jobs)
     finally:
         _PARENT_RENDER = None
+
+
+def _in_groups(
+    items: Iterable[RawInput | InputFailure | InputNotice], options: CleanOptions, size: int
+) -> Iterator[Any]:
+    """Results in input order, the inputs cleaned `size` at a time (clean_several)."""
+    waiting: list[RawInput | InputFailure | InputNotice] = []
+    inputs: list[RawInput] = []
+    for item in _with_end(items):
+        if item is not None:
+            waiting.append(item)
+            if isinstance(item, RawInput):
+                inputs.append(item)
+            if len(inputs) < size:
+                continue
+        cleaned = iter(clean_several(inputs, options) if inputs else [])
+        for entry in waiting:
+            yield next(cleaned) if isinstance(entry, RawInput) else entry
+        waiting, inputs = [], []
+
+
+def _with_end(items: Iterable[Any]) -> Iterator[Any]:
+    yield from items
+    yield None
 
 
 SiteKeys = tuple[str | None, frozenset[int]]
