@@ -324,10 +324,18 @@ def find_originals(
         ):
             by_band[band].append(aid)
             known[aid] = (np.frombuffer(blob, dtype="<u4"), dup)
+    shared = _shared_bands(items, by_band)
     out: list[int | None] = []
     for offset, (sha, sig) in enumerate(items):
         article_id = first_id + offset
         original = exact.get(sha) if sha else None
+        if sig is not None and shared.isdisjoint(sig.bands):
+            # No stored row and no other item of the batch has any of its bands: it is
+            # nobody's near copy, and no later item can be its.
+            out.append(original)
+            if sha:
+                exact.setdefault(sha, original or article_id)
+            continue
         if original is None and sig is not None:
             found: set[int] = set()
             for band in sig.bands:
@@ -346,6 +354,17 @@ def find_originals(
             for band in sig.bands:
                 by_band[band].append(article_id)
     return out
+
+
+def _shared_bands(
+    items: Sequence[tuple[str | None, Signature | None]], stored: dict[int, list[int]]
+) -> set[int]:
+    """The band keys that may link two texts: held by a stored row, or by two items."""
+    keys = [band for _, sig in items if sig is not None for band in sig.bands]
+    if not keys:
+        return set(stored)
+    values, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
+    return set(values[counts > 1].tolist()) | set(stored)
 
 
 def index_signatures(
@@ -374,9 +393,14 @@ def index_signatures(
     conn.executemany(
         "INSERT INTO minhashes VALUES (?, ?)", [(aid, sig.to_blob()) for aid, sig in signed]
     )
+    if not signed:
+        return
+    bands = np.array([sig.bands for _, sig in signed], dtype=np.int64).ravel()
+    ids = np.repeat(np.array([aid for aid, _ in signed], dtype=np.int64), BANDS)
+    order = np.lexsort((ids, bands))  # by band, then article: the index's own order
     conn.executemany(
         "INSERT INTO lsh_bands (band_hash, article_id) VALUES (?, ?)",
-        sorted((band, aid) for aid, sig in signed for band in sig.bands),
+        zip(bands[order].tolist(), ids[order].tolist(), strict=True),
     )
 
 
