@@ -625,3 +625,40 @@ def test_standard_input_is_cleaned_as_it_comes_and_files_in_groups(tmp_path: Pat
 
     assert records(from_file.stdout) == records(from_stdin.stdout)
     assert len(records(from_file.stdout)) == len(texts)
+
+
+@pytest.mark.parametrize("together", [1, 3, 16])
+def test_groups_keep_input_order_with_failures_in_place(together: int) -> None:
+    """In one process inputs are cleaned in groups; every result, failures included, must
+    come out where its input was, and each document as it is cleaned alone."""
+    from cleaner import clean
+    from cleaner.cli.common import run_batch
+    from cleaner.inputs import InputFailure, RawInput
+    from cleaner.ruleset import default_ruleset
+
+    texts = [EN.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday", "Sunday")]
+    items = [
+        RawInput("a", texts[0], "a"),
+        InputFailure("unreadable", "permission denied"),
+        RawInput("b", texts[1], "b"),
+        RawInput("empty", "   \n", "empty"),
+        RawInput("c", texts[2], "c"),
+        RawInput("d", texts[3], "d"),
+    ]
+    results = list(
+        run_batch(
+            iter(items),
+            ruleset=default_ruleset(),
+            rule_dirs=(),
+            no_default_rules=False,
+            input_kind="auto",
+            jobs=1,
+            together=together,
+        )
+    )
+    labels = [getattr(r, "source", None) for r in results]
+    assert labels == ["a", "unreadable", "b", "empty", "c", "d"]
+    assert isinstance(results[1], InputFailure) and isinstance(results[3], InputFailure)
+    assert "nothing to clean" in results[3].reason
+    for result, text in zip([results[0], results[2], results[4], results[5]], texts, strict=True):
+        assert result.to_record() == clean(text, source=result.source, doc_id=result.id).to_record()

@@ -334,22 +334,20 @@ def _in_groups(
     """Results in input order, the inputs cleaned `size` at a time (clean_several)."""
     waiting: list[RawInput | InputFailure | InputNotice] = []
     inputs: list[RawInput] = []
-    for item in _with_end(items):
-        if item is not None:
-            waiting.append(item)
-            if isinstance(item, RawInput):
-                inputs.append(item)
-            if len(inputs) < size:
-                continue
-        cleaned = iter(clean_several(inputs, options) if inputs else [])
-        for entry in waiting:
-            yield next(cleaned) if isinstance(entry, RawInput) else entry
-        waiting, inputs = [], []
+    for item in items:
+        waiting.append(item)
+        if isinstance(item, RawInput):
+            inputs.append(item)
+            if len(inputs) == size:
+                yield from _results(waiting, clean_several(inputs, options))
+                waiting, inputs = [], []
+    yield from _results(waiting, clean_several(inputs, options) if inputs else [])
 
 
-def _with_end(items: Iterable[Any]) -> Iterator[Any]:
-    yield from items
-    yield None
+def _results(waiting: list[Any], cleaned: list[Any]) -> list[Any]:
+    """The waiting entries in order, each input replaced by its result."""
+    done = iter(cleaned)
+    return [next(done) if isinstance(entry, RawInput) else entry for entry in waiting]
 
 
 SiteKeys = tuple[str | None, frozenset[int]]
