@@ -29,6 +29,9 @@ _JSONL_EXT = (".jsonl", ".ndjson")
 _WARC_EXT = (".warc", ".arc")
 _HTML_EXT = (".html", ".htm", ".xhtml")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# A JSON escape of a surrogate code point (`\ud800` to `\udfff`): UTF-8 bytes cannot hold one,
+# so a line without such an escape has none to scrub.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 @dataclass(slots=True)
@@ -354,7 +357,8 @@ def _jsonl_record(name: str, where: str, number: int, line: bytes) -> Item:
         return InputFailure(where, "invalid JSON: nested too deeply", exc)
     if not isinstance(record, dict):
         return InputFailure(where, "a JSON Lines record must be an object")
-    record = _scrub(record)
+    if _SURROGATE_ESCAPE.search(line):  # only an escape can make a lone surrogate
+        record = _scrub(record)
     body = record.get("html") if record.get("html") is not None else record.get("text")
     if not isinstance(body, str):
         return InputFailure(where, "record has no 'text' or 'html' string")
