@@ -19,7 +19,7 @@ from archive import templates
 from archive.store import Archive, Counts, Fingerprinted, Pending
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, RawInput
-from cleaner.pipeline import CleanOptions, clean
+from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts
 from cleaner.templates import site_and_keys
 
 Item = RawInput | InputFailure
@@ -49,36 +49,52 @@ def raw_bytes(item: RawInput) -> bytes:
     return item.data.encode("utf-8") if isinstance(item.data, str) else item.data
 
 
-def sequential(options: CleanOptions | None = None) -> CleanBatch:
-    """A cleaning step for one process: each input is cleaned in order; errors are failures."""
-    from cleaner.errors import CleanerError
-
+def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBatch:
+    """A cleaning step for one process: inputs cleaned in order, `group` at a time (their
+    languages detected together, pipeline.finish_drafts); errors are failures."""
     opts = options or CleanOptions()
 
     def run(items: Iterable[Item]) -> Iterator[Result]:
+        waiting: list[Draft | InputFailure] = []
         for item in items:
             if isinstance(item, InputFailure):
-                yield item
-                continue
-            kind = item.kind if item.kind != "auto" else opts.input_kind
-            try:
-                yield clean(
-                    item.data,
-                    url=item.url,
-                    source=item.source,
-                    doc_id=item.doc_id,
-                    fetched_at=item.fetched_at,
-                    extra=item.extra,
-                    options=CleanOptions(
-                        ruleset=opts.ruleset, input_kind=kind, templates=opts.templates
-                    ),
+                waiting.append(item)
+            else:
+                kind = item.kind if item.kind != "auto" else opts.input_kind
+                waiting.append(
+                    _draft(
+                        item.data,
+                        item.source,
+                        dict(
+                            url=item.url,
+                            source=item.source,
+                            doc_id=item.doc_id,
+                            fetched_at=item.fetched_at,
+                            extra=item.extra,
+                            options=CleanOptions(
+                                ruleset=opts.ruleset, input_kind=kind, templates=opts.templates
+                            ),
+                        ),
+                    )
                 )
-            except CleanerError as exc:
-                yield InputFailure(item.source, str(exc))
-            except RecursionError:
-                yield InputFailure(item.source, "document too deeply nested to parse")
+            if len(waiting) >= group:
+                yield from finish_drafts(waiting)
+                waiting = []
+        yield from finish_drafts(waiting)
 
     return run
+
+
+def _draft(raw: bytes | str, source: str, arguments: dict[str, Any]) -> Draft | InputFailure:
+    """`draft(raw, **arguments)`, or the failure that names the input."""
+    from cleaner.errors import CleanerError
+
+    try:
+        return draft(raw, **arguments)
+    except CleanerError as exc:
+        return InputFailure(source, str(exc))
+    except RecursionError:
+        return InputFailure(source, "document too deeply nested to parse")
 
 
 class _Tally:
@@ -240,40 +256,42 @@ def _reclean_rows(
     total: Counts,
 ) -> bool:
     """Re-clean what `fetch(after_id, limit)` returns until it is empty; False if stopped."""
-    from cleaner.errors import CleanerError
-
     after = 0
     while not hooks.should_stop():
         rows = fetch(after, batch_size)
         if not rows:
             return True
-        batch: list[Pending] = []
+        drafted: list[tuple[int, bytes, str, Draft]] = []
         failed = 0
         for aid, raw, meta in rows:
             if hooks.should_stop():  # what is cleaned so far is still written below
                 break
             after = aid
             kind = meta["kind"] if meta["kind"] in ("text", "html") else options.input_kind
-            try:
-                doc = clean(
-                    raw,
-                    url=meta["url"],
-                    source=meta["source"],
-                    doc_id=meta["doc_id"],
-                    fetched_at=meta["fetched_at"],
-                    extra=meta["extra"],
-                    options=CleanOptions(
-                        ruleset=options.ruleset, input_kind=kind, templates=options.templates
-                    ),
-                )
-            except (CleanerError, RecursionError) as exc:
+            arguments = dict(
+                url=meta["url"],
+                source=meta["source"],
+                doc_id=meta["doc_id"],
+                fetched_at=meta["fetched_at"],
+                extra=meta["extra"],
+                options=CleanOptions(
+                    ruleset=options.ruleset, input_kind=kind, templates=options.templates
+                ),
+            )
+            result = _draft(raw, meta["source"], arguments)
+            if isinstance(result, InputFailure):
                 failed += 1
-                total.failures.append((meta["source"], str(exc)))
-                hooks.on_failure(meta["source"], str(exc))
+                total.failures.append((result.source, result.reason))
+                hooks.on_failure(result.source, result.reason)
                 continue
-            pending = Pending.of(doc, raw, meta["kind"])
+            drafted.append((aid, raw, meta["kind"], result))
+            hooks.on_progress(1)
+        # The batch's languages are detected together (pipeline.finish_drafts).
+        docs = finish_drafts([d for *_, d in drafted])
+        batch: list[Pending] = []
+        for (aid, raw, kind_stored, _), doc in zip(drafted, docs, strict=True):
+            pending = Pending.of(doc, raw, kind_stored)
             pending.article_id = aid
             batch.append(pending)
-            hooks.on_progress(1)
         total.add(archive.update_batch(run_id, batch, failed))
     return False

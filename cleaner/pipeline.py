@@ -9,8 +9,9 @@ clean text → accounting (`draft`) → language of the body (`finish`, for seve
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
@@ -33,6 +34,7 @@ from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
 from cleaner.templates import Templates, apply_template, document_keys, site_and_keys, site_key
 
 INPUT_KINDS = ("auto", "text", "html")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,14 @@ def finish(drafts: list[Draft]) -> list[Document]:
         Document(**d.fields, language=language, language_probability=probability)
         for d, (language, probability) in zip(drafts, found, strict=True)
     ]
+
+
+def finish_drafts(results: Sequence[Draft | T]) -> list[Document | T]:
+    """`finish` for the drafts among `results`, all at once; anything else (a failure that
+    stands for an input that could not be drafted) keeps its place."""
+    drafts = [r for r in results if isinstance(r, Draft)]
+    finished = iter(finish(drafts) if drafts else [])
+    return [next(finished) if isinstance(r, Draft) else r for r in results]
 
 
 def draft(

@@ -16,7 +16,7 @@ import click
 from cleaner.document import Document
 from cleaner.errors import CleanerError, RuleFileError
 from cleaner.inputs import InputFailure, InputNotice, RawInput
-from cleaner.pipeline import CleanOptions, Draft, draft, finish, template_keys
+from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts, template_keys
 from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
 from cleaner.templates import TemplateLearner, Templates, site_key
 
@@ -216,10 +216,7 @@ def clean_several(
 ) -> list[Document | InputFailure]:
     """`clean_one` of each input; the languages of those that clean are detected together
     (pipeline.finish), which is faster per document than one at a time."""
-    results: list[Draft | InputFailure] = [_draft_one(item, options, debug) for item in items]
-    drafts = [r for r in results if isinstance(r, Draft)]
-    finished = iter(finish(drafts) if drafts else [])
-    return [next(finished) if isinstance(r, Draft) else r for r in results]
+    return finish_drafts([_draft_one(item, options, debug) for item in items])
 
 
 def _draft_one(item: RawInput, options: CleanOptions | None, debug: bool) -> Draft | InputFailure:

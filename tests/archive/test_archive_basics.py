@@ -535,3 +535,22 @@ def test_a_batch_of_articles_is_inserted_with_few_statements(
     assert counting.article_inserts == (1 if variable_limit is None else 4)
     assert scalar(db, "select count(*) from articles") == len(texts)
     assert scalar(db, "select count(*) from articles_fts where articles_fts match 'dup26*'") == 1
+
+
+def test_sequential_cleans_in_groups_in_order_with_failures_in_place() -> None:
+    from archive import sequential
+    from cleaner import clean
+    from cleaner.inputs import InputFailure, RawInput
+
+    texts = [_story(n) for n in range(40, 45)]
+    items = [RawInput(f"s{n}", t, f"s{n}") for n, t in enumerate(texts)]
+    items.insert(2, InputFailure("gone", "no such file"))
+    items.insert(4, RawInput("binary", b"\x00\x01\x02 PNG", "binary"))
+    results = list(sequential(group=3)(items))
+    assert [getattr(r, "source", None) for r in results] == [
+        "s0", "s1", "gone", "s2", "binary", "s3", "s4"
+    ]  # fmt: skip
+    assert isinstance(results[2], InputFailure) and isinstance(results[4], InputFailure)
+    for result, text in zip([results[i] for i in (0, 1, 3, 5, 6)], texts, strict=True):
+        expected = clean(text, source=result.source, doc_id=result.id)
+        assert result.to_record() == expected.to_record()
