@@ -32,7 +32,7 @@ BUSY_TIMEOUT_S = 120.0
 CACHE_KIB = 32 * 1024  # writers' page cache
 # Articles are kilobytes of text, raw pages tens of kilobytes, and FTS5 writes its index in
 # blobs of several kilobytes: with 16 KiB pages (not SQLite's default 4 KiB) fewer rows spill
-# onto overflow pages, and a batch writes 15% less (measured; scripts/archive_bench.py).
+# onto overflow pages, and a batch is written ~15% faster (measured; scripts/archive_bench.py).
 PAGE_SIZE = 16384
 
 

@@ -119,7 +119,7 @@ def apply_rules(
     """
     dispatch = dispatch_for(rules)
     prose = [u.index for u in units if is_body_like(u)]
-    start = prose[0] if prose else len(units)  # body_start(units)
+    start = prose[0] if prose else len(units)  # the first body-like unit
     after_body = _after_body(units, prose)
     matches: dict[int, Match] = {}
     for unit in units:

@@ -388,8 +388,10 @@ class _Profiles:
 class _Trials:
     """One text's progress through langdetect's seven trials (`probabilities_many`)."""
 
-    __slots__ = ("index", "ngrams", "count", "bits", "rng", "draw", "trial", "i", "take")
-    __slots__ += ("weight", "langprob")
+    __slots__ = (
+        "index", "ngrams", "count", "bits", "rng", "draw", "trial", "i", "take", "weight",
+        "langprob",
+    )  # fmt: skip
 
     def __init__(self, index: int, ngrams: list[str], size: int) -> None:
         import numpy as np
