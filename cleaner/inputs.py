@@ -193,8 +193,14 @@ def read_inputs(
     url: str | None = None,
     fetched_at: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    urls_only: bool = False,
 ) -> Iterator[Item]:
-    """Every document of every path, in order, with failures and notices in their place."""
+    """Every document of every path, in order, with failures and notices in their place.
+
+    `urls_only` (the site-template census, which counts URLs): only the documents that may
+    carry a URL. A file is not read past its first line unless it holds records (JSON Lines,
+    WARC), and a JSON Lines record whose line cannot hold a "url" key is not parsed.
+    """
     for entry in iter_paths(list(paths) or ["-"]):
         if isinstance(entry, InputFailure | InputNotice):
             yield entry
@@ -203,10 +209,14 @@ def read_inputs(
         try:
             if path is None:
                 stream: IO[bytes] = stdin if stdin is not None else io.BytesIO()
-                yield from _read_stream(name, stream, kind, url, fetched_at, max_bytes)
+                yield from _read_stream(
+                    name, stream, kind, url, fetched_at, max_bytes, urls_only=urls_only
+                )
             else:
                 with open(path, "rb") as handle:
-                    yield from _read_stream(name, handle, kind, None, None, max_bytes)
+                    yield from _read_stream(
+                        name, handle, kind, None, None, max_bytes, urls_only=urls_only
+                    )
         except OSError as exc:
             yield InputFailure(name, describe_os_error(exc, path), exc)
         except InputError as exc:
@@ -256,6 +266,8 @@ def _read_stream(
     url: str | None,
     fetched_at: str | None,
     max_bytes: int,
+    *,
+    urls_only: bool = False,
 ) -> Iterator[Item]:
     effective = kind if kind != "auto" else kind_from_name(name)
     size = _known_size(stream)
@@ -271,10 +283,15 @@ def _read_stream(
     if effective in ("warc", "jsonl"):
         from cleaner.warc import read_warc
 
-        reader = read_warc if effective == "warc" else _read_jsonl
-        records = reader(name, io.BufferedReader(_Prepended(peek, stream)), max_bytes)
+        records_stream = io.BufferedReader(_Prepended(peek, stream))
+        if effective == "warc":
+            records = read_warc(name, records_stream, max_bytes)
+        else:
+            records = _read_jsonl(name, records_stream, max_bytes, urls_only=urls_only)
         yield from _one_line_for_a_cut(name, records, gunzip)
         return
+    if urls_only and url is None:
+        return  # one document, and no URL to count
     if size is not None and size > max_bytes:
         raise _too_large(max_bytes, size)
     data = peek + stream.read(max_bytes + 1 - len(peek))
@@ -321,8 +338,11 @@ def _cut_failure(name: str, gunzip: _Gunzip) -> InputFailure:
     return InputFailure(name, reason)
 
 
-def _read_jsonl(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
-    """One RawInput per record; a broken line is reported with its number and skipped."""
+def _read_jsonl(
+    name: str, stream: IO[bytes], max_bytes: int, *, urls_only: bool = False
+) -> Iterator[Item]:
+    """One RawInput per record; a broken line is reported with its number and skipped.
+    `urls_only`: see read_inputs."""
     number = 0
     while True:
         line = stream.readline(max_bytes + 1)
@@ -338,6 +358,8 @@ def _read_jsonl(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
             line = line.removeprefix(b"\xef\xbb\xbf")
         if not line.strip():
             continue
+        if urls_only and b'"url"' not in line and b"\\u" not in line:
+            continue  # a "url" key is spelt so, or with an escape
         yield _jsonl_record(name, where, number, line)
 
 

@@ -135,3 +135,27 @@ def test_stdin_size_limit_and_empty_stdin() -> None:
     assert isinstance(failure, InputFailure) and "size limit" in failure.reason
     [empty] = list(read_inputs([], stdin=io.BytesIO(b"")))
     assert isinstance(empty, RawInput) and empty.data == b""  # `clean_one` reports it
+
+
+def test_the_url_census_reads_every_input_with_a_url_and_skips_the_rest(tmp_path: Path) -> None:
+    """read_inputs(urls_only=True) feeds the template census: it may skip what cannot carry a
+    URL (plain files, records without a "url" key), never an input that has one."""
+    (tmp_path / "a.txt").write_text("A plain scrape.\n\nIts second paragraph.")
+    (tmp_path / "b.html").write_text("<html><body><p>A page.</p></body></html>")
+    records = [
+        {"id": 1, "text": "no address here"},
+        {"id": 2, "text": "one", "url": "https://news.example/1"},
+        {"id": 3, "text": "Grüße aus Köln", "url": "https://news.example/2"},
+        {"id": 4, "text": "an escaped text \u00e9"},  # json.dumps escapes it: \\u00e9
+    ]
+    lines = [json.dumps(r, ensure_ascii=False) for r in records[:3]]
+    lines.append(json.dumps(records[3]))
+    lines.append('{"id": 5, "text": "escaped key", "\\u0075rl": "https://news.example/3"}')
+    (tmp_path / "c.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    full = [i for i in read_inputs([str(tmp_path)]) if isinstance(i, RawInput)]
+    census = [i for i in read_inputs([str(tmp_path)], urls_only=True) if isinstance(i, RawInput)]
+    with_url = [i.url for i in full if i.url]
+    assert with_url == [f"https://news.example/{n}" for n in (1, 2, 3)]
+    assert [i.url for i in census if i.url] == with_url
+    assert len(full) == 7 and len(census) < len(full)
+    assert not any(i.source.endswith(("a.txt", "b.html")) for i in census)

@@ -99,7 +99,7 @@ def clean(
         if spool:
             stdin = stack.enter_context(_spooled(stdin))
 
-        def inputs() -> Iterator[Item]:
+        def inputs(urls_only: bool = False) -> Iterator[Item]:
             if spool:
                 stdin.seek(0)
             return read_inputs(
@@ -109,6 +109,7 @@ def clean(
                 url=url,
                 fetched_at=fetched_at,
                 max_bytes=max_size * 1024 * 1024,
+                urls_only=urls_only,
             )
 
         stack.enter_context(rule_warnings())  # one context: a rule's warning shows once
@@ -121,6 +122,7 @@ def clean(
                 no_default_rules=no_default_rules,
                 input_kind=input_kind,
                 jobs=jobs,
+                census=lambda: inputs(urls_only=True),
             )
             learned = learner.mapping() or None
         _write_all(

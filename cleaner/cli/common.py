@@ -373,10 +373,12 @@ def learn_templates(
     input_kind: str,
     jobs: int,
     learner: TemplateLearner | None = None,
+    census: Callable[[], Iterable[RawInput | InputFailure | InputNotice]] | None = None,
 ) -> TemplateLearner:
     """The first pass over a batch: count each site's line keys (hashes only, no texts).
 
-    `read` gives the inputs afresh on each call. A census of the URLs comes first (reading
+    `read` gives the inputs afresh on each call; `census`, if given, the inputs that may
+    carry a URL (read_inputs' `urls_only`). A census of the URLs comes first (reading
     only): a page whose site has too few pages in the batch to have a template is never
     extracted or hashed, so a crawl of many sites pays only for the sites that recur. Pages
     without a URL are not learned from here: their site (the publisher) is known only by
@@ -385,19 +387,18 @@ def learn_templates(
     each once.
     """
     learner = learner or TemplateLearner()
-    census: Counter[str] = Counter(
+    sites: Counter[str] = Counter(
         site
-        for item in read()
+        for item in (census or read)()
         if isinstance(item, RawInput) and (site := site_key(item.url)) is not None
     )
-    if not any(n >= learner.min_docs for n in census.values()):
+    if not any(n >= learner.min_docs for n in sites.values()):
         return learner  # a lone page, or no site with enough pages: no first pass at all
     kind = input_kind if input_kind in ("text", "html") else "auto"
     work = (
         item
         for item in read()
-        if isinstance(item, RawInput)
-        and census.get(site_key(item.url) or "", 0) >= learner.min_docs
+        if isinstance(item, RawInput) and sites.get(site_key(item.url) or "", 0) >= learner.min_docs
     )
     if jobs <= 1:
         options = CleanOptions(ruleset=ruleset, input_kind=kind)
