@@ -182,8 +182,9 @@ def ingest(
         elif isinstance(item, RawInput):
             pending.append(Pending.of(result, raw_bytes(item), item.kind))
             pending_bytes += len(pending[-1].raw)
-            if learn:
-                seen.append(site_and_keys(pending[-1].doc))
+            if learn:  # computed by the worker that cleaned it, when there was one
+                known = result.site_keys if isinstance(result, Fingerprinted) else None
+                seen.append(known if known is not None else site_and_keys(pending[-1].doc))
         hooks.on_progress(1)
         if len(pending) >= batch_size or pending_bytes >= BATCH_BYTES:
             write(skipped.take())

@@ -26,6 +26,7 @@ from archive.dedupe import Signature, find_originals, fingerprints, folded_colum
 from archive.schema import RECORD_COLUMNS, migrate
 from cleaner.document import Document
 from cleaner.errors import ArchiveError
+from cleaner.templates import site_and_keys
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 120.0
@@ -74,12 +75,18 @@ class Fingerprinted:
     doc: Document
     text_sha: str | None
     sig: Signature | None
+    # The document's site and line keys for the archive's template counts, when learning.
+    site_keys: tuple[str | None, frozenset[int]] | None = None
 
 
-def fingerprinted(docs: Sequence[Document]) -> list[Fingerprinted]:
-    """Each document with its duplicate keys, in one vectorised pass over all of them."""
+def fingerprinted(docs: Sequence[Document], *, site_keys: bool = False) -> list[Fingerprinted]:
+    """Each document with its duplicate keys, in one vectorised pass over all of them; with
+    `site_keys`, also its site and line keys (cleaner.templates.site_and_keys)."""
     keys = fingerprints([doc.text for doc in docs])
-    return [Fingerprinted(doc, sha, sig) for doc, (sha, sig) in zip(docs, keys, strict=True)]
+    return [
+        Fingerprinted(doc, sha, sig, site_and_keys(doc) if site_keys else None)
+        for doc, (sha, sig) in zip(docs, keys, strict=True)
+    ]
 
 
 def fingerprint(batch: Sequence[Pending]) -> None:

@@ -157,7 +157,9 @@ def archive(
         jobs=jobs,
         debug=debug,
         templates=site_templates.load(arc) if use_templates else None,
-        render=fingerprinted,  # the workers hash what they clean; this process only writes
+        # The workers hash what they clean (and count its template lines): this process
+        # only writes.
+        render=partial(fingerprinted, site_keys=use_templates),
     )
     stop = _Stop()
     try:

@@ -183,3 +183,31 @@ def test_the_tables_exist_after_a_run_and_datasette_names_them(site_db: Path) ->
     for name in ("site_templates", "site_template_counts", "site_template_documents"):
         assert name in tables
         assert query(site_db, f"SELECT count(*) FROM {name}")[0] != (0,)
+
+
+def test_workers_count_the_same_template_lines_as_one_process(tmp_path: Path) -> None:
+    """With --jobs, the workers compute each page's site and line keys (with its hashes); the
+    archive's template tables and articles must be those one process writes."""
+    pages = jsonl(tmp_path / "p.jsonl", [(url(n), page(n)) for n in range(len(ARTICLES))])
+    tables = [
+        "SELECT site, documents, template_lines FROM site_templates ORDER BY site",
+        "SELECT * FROM site_template_counts ORDER BY 1, 2",
+        "SELECT url, text FROM articles ORDER BY id",
+    ]
+    stored = []
+    for jobs in ("1", "2"):
+        db = tmp_path / f"jobs{jobs}.db"
+        archive(db, pages, "--jobs", jobs)
+        stored.append([query(db, sql) for sql in tables])
+    assert stored[0] == stored[1]
+    assert stored[0][1]  # keys were counted
+
+
+def test_fingerprinted_documents_carry_their_site_keys_when_asked() -> None:
+    from archive.store import fingerprinted
+
+    docs = [clean(page(n), url=url(n)) for n in range(2)]
+    assert [f.site_keys for f in fingerprinted(docs, site_keys=True)] == [
+        site_and_keys(d) for d in docs
+    ]
+    assert [f.site_keys for f in fingerprinted(docs)] == [None, None]
