@@ -304,26 +304,24 @@ def find_originals(
     exact: dict[str, int] = {}  # text hash -> what its first row duplicates, or that row
     shas = {sha for sha, _ in items if sha}
     if shas:  # the index holds 16 hex digits of the hash; the rest is compared here
-        for sha, aid, dup in conn.execute(
-            "SELECT text_sha256, id, duplicate_of FROM articles WHERE substr(text_sha256, 1, 16) "
-            "IN (SELECT value FROM json_each(?)) AND id < ? ORDER BY id",
+        for sha, aid, dup in conn.execute(  # the first row of each text, not all its copies
+            "SELECT text_sha256, id, duplicate_of FROM articles WHERE id IN ("
+            "SELECT min(id) FROM articles WHERE substr(text_sha256, 1, 16) "
+            "IN (SELECT value FROM json_each(?)) AND id < ? GROUP BY text_sha256) ORDER BY id",
             (_json(sha[:16] for sha in shas), first_id),
         ):
             if sha in shas:
                 exact.setdefault(sha, int(dup or aid))
     by_band: dict[int, list[int]] = defaultdict(list)
-    known: dict[int, tuple[np.ndarray, int | None]] = {}  # article id -> (values, duplicate_of)
     bands = {band for _, sig in items if sig is not None for band in sig.bands}
-    if bands:
-        for band, aid, blob, dup in conn.execute(
-            "SELECT b.band_hash, b.article_id, m.signature, a.duplicate_of FROM lsh_bands b "
-            "JOIN minhashes m ON m.article_id = b.article_id "
-            "JOIN articles a ON a.id = b.article_id "
-            "WHERE b.band_hash IN (SELECT value FROM json_each(?)) AND b.article_id < ?",
+    if bands:  # ids only (the band index covers them): signatures are read when compared
+        for band, aid in conn.execute(
+            "SELECT band_hash, article_id FROM lsh_bands "
+            "WHERE band_hash IN (SELECT value FROM json_each(?)) AND article_id < ?",
             (_json(bands), first_id),
         ):
             by_band[band].append(aid)
-            known[aid] = (np.frombuffer(blob, dtype="<u4"), dup)
+    known = _Signatures(conn)  # article id -> (values, duplicate_of)
     shared = _shared_bands(items, by_band)
     out: list[int | None] = []
     for offset, (sha, sig) in enumerate(items):
@@ -354,6 +352,30 @@ def find_originals(
             for band in sig.bands:
                 by_band[band].append(article_id)
     return out
+
+
+class _Signatures(dict[int, tuple[np.ndarray, int | None]]):
+    """Stored signatures with their rows' `duplicate_of`, read on first use.
+
+    A story with many stored copies shares its bands with all of them, but the first
+    candidate compared (the lowest id, usually the original) mostly decides: reading every
+    candidate's signature up front made each new copy cost as much as all the earlier ones.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
+        self._conn = conn
+
+    def __missing__(self, article_id: int) -> tuple[np.ndarray, int | None]:
+        row = self._conn.execute(
+            "SELECT m.signature, a.duplicate_of FROM minhashes m "
+            "JOIN articles a ON a.id = m.article_id WHERE m.article_id = ?",
+            (article_id,),
+        ).fetchone()
+        # A band row without its signature (never written so) compares as not similar.
+        values = np.frombuffer(row[0], dtype="<u4") if row else np.empty(0, dtype="<u4")
+        value = self[article_id] = (values, row[1] if row else None)
+        return value
 
 
 def _shared_bands(

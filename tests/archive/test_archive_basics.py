@@ -554,3 +554,46 @@ def test_sequential_cleans_in_groups_in_order_with_failures_in_place() -> None:
     for result, text in zip([results[i] for i in (0, 1, 3, 5, 6)], texts, strict=True):
         expected = clean(text, source=result.source, doc_id=result.id)
         assert result.to_record() == expected.to_record()
+
+
+class _SignatureReads:
+    """A connection that counts the stored signatures its queries return."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn, self.signatures = conn, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.conn, name)
+
+    def execute(self, sql: str, *args: object) -> object:
+        cursor = self.conn.execute(sql, *args)
+        if "signature" not in sql or "SELECT" not in sql:
+            return cursor
+        rows = cursor.fetchall()
+        self.signatures += len(rows)
+        return _Rows(rows)
+
+
+class _Rows(list):  # type: ignore[type-arg]
+    def fetchone(self) -> object:
+        return self[0] if self else None
+
+
+def test_a_new_copy_reads_few_stored_signatures_however_many_copies_exist(
+    tmp_path: Path,
+) -> None:
+    """Every stored copy of a story shares its bands; the first compared (the original)
+    decides, so a new copy must not read all their signatures (that made re-cleaning a
+    much-copied story quadratic)."""
+    story = _story(60)
+    copies = [f"{story}\n\nCopy number {n}." for n in range(30)]
+    with Archive(tmp_path / "db.db") as arc:
+        run_id = arc.start_run("archive", [], "t")
+        arc.write_batch(run_id, _pending(copies))
+        counting = _SignatureReads(arc.conn)
+        arc.conn = counting  # type: ignore[assignment]
+        counts = arc.write_batch(run_id, _pending([f"{story}\n\nOne more copy."]))
+        arc.conn = counting.conn
+    assert counts.duplicates == 1
+    assert 1 <= counting.signatures <= 2
+    assert _duplicates(tmp_path / "db.db")[-1] == (31, 1)
