@@ -9,7 +9,7 @@ clean text → accounting (`draft`) → language of the body (`finish`, for seve
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -105,9 +105,17 @@ def finish(drafts: list[Draft]) -> list[Document]:
 def finish_drafts(results: Sequence[Draft | T]) -> list[Document | T]:
     """`finish` for the drafts among `results`, all at once; anything else (a failure that
     stands for an input that could not be drafted) keeps its place."""
-    drafts = [r for r in results if isinstance(r, Draft)]
-    finished = iter(finish(drafts) if drafts else [])
-    return [next(finished) if isinstance(r, Draft) else r for r in results]
+    return in_place(results, Draft, finish)
+
+
+def in_place(
+    entries: Sequence[Any], kind: type, run: Callable[[list[Any]], list[Any]]
+) -> list[Any]:
+    """`run` applied at once to the entries of type `kind`, each result in its entry's place;
+    the other entries (failures, notices) stay as they are."""
+    chosen = [entry for entry in entries if isinstance(entry, kind)]
+    done = iter(run(chosen) if chosen else [])
+    return [next(done) if isinstance(entry, kind) else entry for entry in entries]
 
 
 def draft(

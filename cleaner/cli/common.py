@@ -16,7 +16,7 @@ import click
 from cleaner.document import Document
 from cleaner.errors import CleanerError, RuleFileError
 from cleaner.inputs import InputFailure, InputNotice, RawInput
-from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts, template_keys
+from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts, in_place, template_keys
 from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
 from cleaner.templates import TemplateLearner, Templates, site_key
 
@@ -267,9 +267,7 @@ def _clean_chunk(chunk: list[RawInput]) -> list[Any]:
         if isinstance(result, InputFailure):
             result.error = None  # an arbitrary exception may not pickle back to the parent
     if _PARENT_RENDER is not None:
-        docs = [result for result in out if isinstance(result, Document)]
-        rendered = iter(_PARENT_RENDER(docs) if docs else ())
-        out = [next(rendered) if isinstance(r, Document) else r for r in out]
+        out = in_place(out, Document, _PARENT_RENDER)
     return out
 
 
@@ -329,22 +327,19 @@ def _in_groups(
     items: Iterable[RawInput | InputFailure | InputNotice], options: CleanOptions, size: int
 ) -> Iterator[Any]:
     """Results in input order, the inputs cleaned `size` at a time (clean_several)."""
+
+    def clean(group: list[RawInput]) -> list[Document | InputFailure]:
+        return clean_several(group, options)
+
     waiting: list[RawInput | InputFailure | InputNotice] = []
-    inputs: list[RawInput] = []
+    inputs = 0
     for item in items:
         waiting.append(item)
-        if isinstance(item, RawInput):
-            inputs.append(item)
-            if len(inputs) == size:
-                yield from _results(waiting, clean_several(inputs, options))
-                waiting, inputs = [], []
-    yield from _results(waiting, clean_several(inputs, options) if inputs else [])
-
-
-def _results(waiting: list[Any], cleaned: list[Any]) -> list[Any]:
-    """The waiting entries in order, each input replaced by its result."""
-    done = iter(cleaned)
-    return [next(done) if isinstance(entry, RawInput) else entry for entry in waiting]
+        inputs += isinstance(item, RawInput)
+        if inputs == size:
+            yield from in_place(waiting, RawInput, clean)
+            waiting, inputs = [], 0
+    yield from in_place(waiting, RawInput, clean)
 
 
 SiteKeys = tuple[str | None, frozenset[int]]
