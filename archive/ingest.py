@@ -61,20 +61,18 @@ def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBat
                 waiting.append(item)
             else:
                 kind = item.kind if item.kind != "auto" else opts.input_kind
+                options = CleanOptions(
+                    ruleset=opts.ruleset, input_kind=kind, templates=opts.templates
+                )
                 waiting.append(
                     _draft(
                         item.data,
-                        item.source,
-                        dict(
-                            url=item.url,
-                            source=item.source,
-                            doc_id=item.doc_id,
-                            fetched_at=item.fetched_at,
-                            extra=item.extra,
-                            options=CleanOptions(
-                                ruleset=opts.ruleset, input_kind=kind, templates=opts.templates
-                            ),
-                        ),
+                        url=item.url,
+                        source=item.source,
+                        doc_id=item.doc_id,
+                        fetched_at=item.fetched_at,
+                        extra=item.extra,
+                        options=options,
                     )
                 )
             if len(waiting) >= group:
@@ -85,12 +83,12 @@ def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBat
     return run
 
 
-def _draft(raw: bytes | str, source: str, arguments: dict[str, Any]) -> Draft | InputFailure:
-    """`draft(raw, **arguments)`, or the failure that names the input."""
+def _draft(raw: bytes | str, *, source: str, **arguments: Any) -> Draft | InputFailure:
+    """`draft(raw, source=source, **arguments)`, or the failure that names the input."""
     from cleaner.errors import CleanerError
 
     try:
-        return draft(raw, **arguments)
+        return draft(raw, source=source, **arguments)
     except CleanerError as exc:
         return InputFailure(source, str(exc))
     except RecursionError:
@@ -269,7 +267,8 @@ def _reclean_rows(
                 break
             after = aid
             kind = meta["kind"] if meta["kind"] in ("text", "html") else options.input_kind
-            arguments = dict(
+            result = _draft(
+                raw,
                 url=meta["url"],
                 source=meta["source"],
                 doc_id=meta["doc_id"],
@@ -279,7 +278,6 @@ def _reclean_rows(
                     ruleset=options.ruleset, input_kind=kind, templates=options.templates
                 ),
             )
-            result = _draft(raw, meta["source"], arguments)
             if isinstance(result, InputFailure):
                 failed += 1
                 total.failures.append((result.source, result.reason))

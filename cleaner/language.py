@@ -35,16 +35,12 @@ def words(text: str) -> list[str]:
     return _WORDS.findall(text.lower())
 
 
-GUESS_CHARS = 6000  # the stop-word guess reads the text's start
-
-
-def guess_language(text: str) -> str | None:
-    """The language whose stop words are most frequent in `text`, or None below 3 hits."""
-    return guess_from_words(words(text[:GUESS_CHARS]))
+GUESS_CHARS = 6000  # the stop-word guess reads the text's start (pipeline._head_words)
 
 
 def guess_from_words(tokens: list[str]) -> str | None:
-    """`guess_language` for a text already split into `words`."""
+    """The language whose stop words are most frequent among a text's `words`, or None
+    below 3 hits."""
     if not tokens:
         return None
     hits = dict.fromkeys(stopwords(), 0)  # in stopwords() order: the first best one wins

@@ -105,7 +105,7 @@ def test_script_of() -> None:
 
 def test_the_guess_from_units_reads_the_same_words_as_from_their_joined_text() -> None:
     """The pipeline guesses from each unit's cached words; cut at GUESS_CHARS, it must read
-    exactly what `guess_language` reads in the units' text joined by spaces."""
+    exactly the words of the units' text joined by spaces and cut there."""
     from cleaner.language import GUESS_CHARS, words
     from cleaner.lines import make_units
     from cleaner.pipeline import _head_words
