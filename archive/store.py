@@ -176,6 +176,17 @@ def _create(path: Path) -> None:
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
 
 
+def present(conn: sqlite3.Connection, table: str, column: str, values: list[str]) -> set[str]:
+    """Which of `values` the (indexed) column already holds: one query for a whole batch."""
+    return {
+        row[0]
+        for row in conn.execute(
+            f"SELECT {column} FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))",
+            (json.dumps(values),),
+        )
+    }
+
+
 def raw_rows(
     conn: sqlite3.Connection, where: str, params: Sequence[Any]
 ) -> list[tuple[int, bytes, dict[str, Any]]]:
@@ -353,14 +364,7 @@ class Archive:
     def _insert_new(self, run_id: int, batch: Sequence[Pending], counts: Counts) -> None:
         conn = self.conn
         shas = [item.doc.raw_sha256 for item in batch]
-        stored = {
-            row[0]
-            for row in conn.execute(
-                "SELECT raw_sha256 FROM raw_documents WHERE raw_sha256 IN "
-                "(SELECT value FROM json_each(?))",
-                (json.dumps(shas),),
-            )
-        }
+        stored = present(conn, "raw_documents", "raw_sha256", shas)
         fresh: list[Pending] = []
         for item, sha in zip(batch, shas, strict=True):
             if sha in stored:  # stored meanwhile by another process, or earlier in the batch

@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from archive.store import Archive, raw_rows, utc_now
+from archive.store import Archive, present, raw_rows, utc_now
 from cleaner.templates import MIN_DOCS, MIN_SHARE, SiteTemplate, site_key, threshold
 
 # The lossy-counting bucket: error 1/10 of a site's documents, a fifth of the template share.
@@ -143,14 +143,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
 def _count(conn: sqlite3.Connection, run_id: int, todo: list[tuple[str, frozenset[int]]]) -> int:
     """Skip documents already counted (by fingerprint), then count the rest site by site."""
     prints = [fingerprint(site, keys) for site, keys in todo]
-    known = {
-        row[0]
-        for row in conn.execute(
-            "SELECT fingerprint FROM site_template_documents WHERE fingerprint IN "
-            "(SELECT value FROM json_each(?))",
-            (json.dumps(prints),),
-        )
-    }
+    known = present(conn, "site_template_documents", "fingerprint", prints)
     by_site: dict[str, list[frozenset[int]]] = defaultdict(list)
     fresh: list[tuple[int, str]] = []
     for (site, keys), mark in zip(todo, prints, strict=True):
