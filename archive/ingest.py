@@ -19,7 +19,7 @@ from archive import templates
 from archive.store import Archive, Counts, Fingerprinted, Pending
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, RawInput
-from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts
+from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts, with_kind
 from cleaner.templates import site_and_keys
 
 Item = RawInput | InputFailure
@@ -60,10 +60,6 @@ def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBat
             if isinstance(item, InputFailure):
                 waiting.append(item)
             else:
-                kind = item.kind if item.kind != "auto" else opts.input_kind
-                options = CleanOptions(
-                    ruleset=opts.ruleset, input_kind=kind, templates=opts.templates
-                )
                 waiting.append(
                     _draft(
                         item.data,
@@ -72,7 +68,7 @@ def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBat
                         doc_id=item.doc_id,
                         fetched_at=item.fetched_at,
                         extra=item.extra,
-                        options=options,
+                        options=with_kind(opts, item.kind),
                     )
                 )
             if len(waiting) >= group:
@@ -266,7 +262,6 @@ def _reclean_rows(
             if hooks.should_stop():  # what is cleaned so far is still written below
                 break
             after = aid
-            kind = meta["kind"] if meta["kind"] in ("text", "html") else options.input_kind
             result = _draft(
                 raw,
                 url=meta["url"],
@@ -274,9 +269,7 @@ def _reclean_rows(
                 doc_id=meta["doc_id"],
                 fetched_at=meta["fetched_at"],
                 extra=meta["extra"],
-                options=CleanOptions(
-                    ruleset=options.ruleset, input_kind=kind, templates=options.templates
-                ),
+                options=with_kind(options, meta["kind"]),
             )
             if isinstance(result, InputFailure):
                 failed += 1

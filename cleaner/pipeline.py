@@ -51,6 +51,14 @@ class CleanOptions:
     templates: Templates | None = None
 
 
+def with_kind(options: CleanOptions, kind: str) -> CleanOptions:
+    """`options` with the input kind one input declared ("text" or "html"; "auto" keeps the
+    batch's), everything else the caller chose kept."""
+    if kind in ("text", "html") and kind != options.input_kind:
+        return replace(options, input_kind=kind)
+    return options
+
+
 def clean(
     raw: bytes | str,
     *,

@@ -7,7 +7,6 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,15 @@ import click
 from cleaner.document import Document
 from cleaner.errors import CleanerError, RuleFileError
 from cleaner.inputs import InputFailure, InputNotice, RawInput
-from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts, in_place, template_keys
+from cleaner.pipeline import (
+    CleanOptions,
+    Draft,
+    draft,
+    finish_drafts,
+    in_place,
+    template_keys,
+    with_kind,
+)
 from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
 from cleaner.templates import TemplateLearner, Templates, site_key
 
@@ -253,10 +260,7 @@ def _draft_one(item: RawInput, options: CleanOptions | None, debug: bool) -> Dra
 
 def _item_options(item: RawInput, options: CleanOptions | None) -> CleanOptions:
     """The batch's options, with the input kind a JSONL record or WARC response declared."""
-    options = options or _WORKER_OPTIONS or CleanOptions()
-    if item.kind != "auto" and item.kind != options.input_kind:
-        options = replace(options, input_kind=item.kind)
-    return options
+    return with_kind(options or _WORKER_OPTIONS or CleanOptions(), item.kind)
 
 
 def _clean_chunk(chunk: list[RawInput]) -> list[Any]:

@@ -597,3 +597,26 @@ def test_a_new_copy_reads_few_stored_signatures_however_many_copies_exist(
     assert counts.duplicates == 1
     assert 1 <= counting.signatures <= 2
     assert _duplicates(tmp_path / "db.db")[-1] == (31, 1)
+
+
+def test_library_options_reach_sequential_and_reclean(tmp_path: Path) -> None:
+    """A caller's options (here: no generic classifier) are kept by the archive's cleaning
+    steps, the input kind a record declares aside."""
+    from archive import ingest, reclean, sequential
+    from cleaner import clean
+    from cleaner.inputs import RawInput
+    from cleaner.pipeline import CleanOptions
+
+    raw = (Path(__file__).parents[2] / "samples" / "003_4b33d16a88eb6ab1.raw.txt").read_bytes()
+    options = CleanOptions(generic=False)
+    expected = clean(raw, source="s", doc_id="s", options=options)
+    assert expected.text != clean(raw, source="s", doc_id="s").text  # the option matters here
+    items = [RawInput("s", raw, "s", kind="text")]
+    [doc] = list(sequential(options)(items))
+    assert doc.to_record() == expected.to_record()
+
+    with Archive(tmp_path / "a.db") as arc:
+        ingest(arc, items, run_id=arc.start_run("archive", [], "t"), clean_batch=sequential())
+        assert scalar(tmp_path / "a.db", "select text from articles") != expected.text
+        reclean(arc, run_id=arc.start_run("reclean", [], "t"), options=options, version=None)
+    assert scalar(tmp_path / "a.db", "select text from articles") == expected.text
