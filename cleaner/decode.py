@@ -30,9 +30,12 @@ _BOMS = (
 # File signatures of formats that are never a scrape (images, documents, archives, media).
 _MAGIC = (
     b"%PDF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x7fELF",
-    b"BM", b"II*\x00", b"MM\x00*", b"OggS", b"fLaC", b"ID3", b"\x1a\x45\xdf\xa3", b"7z\xbc\xaf",
-    b"Rar!", b"\xd0\xcf\x11\xe0", b"\x00asm", b"wOFF", b"wOF2", b"SQLite format 3\x00",
+    b"II*\x00", b"MM\x00*", b"\x1a\x45\xdf\xa3", b"7z\xbc\xaf", b"\xd0\xcf\x11\xe0", b"\x00asm",
+    b"SQLite format 3\x00",
 )  # fmt: skip
+# Signatures that are also how a text may start ("BMW said…", "ID3 tags…"): they count only
+# with a control byte right after them, as each of these formats has in its header.
+_WORDLIKE_MAGIC = (b"BM", b"ID3", b"OggS", b"fLaC", b"Rar!", b"wOFF", b"wOF2")
 
 # Legacy encodings of the web, in order of preference when two read equally well.
 LEGACY_ENCODINGS = ("cp1252", "cp1251", "koi8_r", "cp1250", "iso8859_2", "cp1253")
@@ -83,11 +86,17 @@ def looks_binary(data: bytes) -> bool:
         return False
     if head.startswith(_MAGIC) or head[8:12] in (b"WEBP", b"AVI ", b"WAVE") or head[4:8] == b"ftyp":
         return True
+    if head.startswith(_WORDLIKE_MAGIC) and _has_control_byte(head[:16]):
+        return True
     nuls = head.count(b"\x00")
     if nuls > max(2, len(head) // 1000):
         return True
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
+
+
+def _has_control_byte(data: bytes) -> bool:
+    return len(data.translate(None, _CONTROL_BYTES)) < len(data)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

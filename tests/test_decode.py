@@ -83,13 +83,25 @@ def test_bad_bom_payload_is_an_input_error() -> None:
         b"\xff\xd8\xff\xe0" + bytes(20),
         bytes(1000),
         bytes(range(256)) * 8,
+        b"BM\x8a\x7b\x0c\x00\x00\x00\x00\x00\x8a\x00\x00\x00" + b"\xfe\xfd\xfc" * 100,
+        b"ID3\x04\x00\x00\x00\x00\x23\x76TIT2" + b"\xc3\xa9" * 100,
     ],
-    ids=["png", "pdf", "zip", "gif", "jpeg", "zeros", "random"],
+    ids=["png", "pdf", "zip", "gif", "jpeg", "zeros", "random", "bmp", "mp3"],
 )
 def test_binary_is_refused(data: bytes) -> None:
     assert looks_binary(data)
     with pytest.raises(InputError, match="binary"):
         decode_bytes(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["BMW said on Tuesday that it will build a plant.", "ID3 tags hold an MP3's title.",
+     "OggS and fLaC are file signatures, Rar! is one too."],
+)  # fmt: skip
+def test_text_starting_like_a_file_signature_is_text(text: str) -> None:
+    assert not looks_binary(text.encode())
+    assert decode_bytes(text.encode()) == (text, "utf-8")
 
 
 def test_a_stray_nul_in_text_is_not_binary() -> None:
