@@ -14,7 +14,10 @@ and links. The article is the densest run of such paragraphs. So, as jusText doe
    part as heavy costs: a share bar, a 'Related' list or a comment section ends the article,
    so teasers and bios after it stay out. Inserts found inside articles (ad labels, 'read
    also' links, photo credits) cost nothing;
-3. remove what lies outside that run (`generic.outside-body`) and the bad units inside it
+3. a heading that repeats the page's first line (its <title>) marks the article's start when
+   enough prose follows: the body then begins at the lead after it (prose-like lines before
+   the first long paragraph);
+4. remove what lies outside that run (`generic.outside-body`) and the bad units inside it
    (`generic.nav-like`); a near-good run close to the body joins it.
 
 Every decision is reported as a rule id, so `--explain` still says why a line went.
@@ -250,7 +253,8 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
             continue
         candidate_run = run_from(scores, first_good)
         if sum(scores[candidate_run[0] : candidate_run[1] + 1]) >= ANCHOR_SHARE * best:
-            anchor, run = candidate, candidate_run
+            anchor = candidate
+            run = (_lead_start(seq, classes, first_good, candidate), candidate_run[1])
             break
     start, end = run
     for i, (unit, cls) in enumerate(zip(seq, classes, strict=True)):
@@ -263,6 +267,25 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
         elif cls == BAD and not _between_good(classes, i):
             unit.removed_by = "generic.nav-like"
     return anchor
+
+
+def _lead_start(seq: Sequence, classes: Sequence[str], first_good: int, anchor: int) -> int:  # type: ignore[type-arg]
+    """Where the article starts after its repeated headline: the prose-like lines right before
+    the first long paragraph (a standfirst, a short lead) belong to it. A line that is not
+    prose (a date, a menu, a caption without a full stop) or a widget a named rule removed (a
+    share bar, a byline) ends the lead; inserts (ad labels) are stepped over."""
+    start = first_good
+    for j in range(first_good - 1, -1, -1):
+        unit = seq[j]
+        if unit.index <= anchor:
+            break
+        if unit.kept:
+            if classes[j] not in (GOOD, NEAR_GOOD, SENTENCE):
+                break
+            start = j
+        elif not unit.removed_by.startswith(INLINE_RULES):
+            break
+    return start
 
 
 def _classify_mixed(unit: Any, cjk: int, language: str | None) -> str:

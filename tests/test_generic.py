@@ -95,3 +95,39 @@ def test_chinese_and_japanese_lines_are_weighed_by_characters() -> None:
     apply_generic(page, "ja")
     assert page[4].kept and page[5].kept
     assert not page[2].kept and not page[7].kept
+
+
+LEAD = "The mayor says the works on the wall will start in the spring and last for a year"
+
+
+def test_the_lead_between_the_repeated_headline_and_the_body_is_kept() -> None:
+    assert classify(LEAD, "en") == "near-good"
+    page = units(
+        ("Harbour wall to grow by two hundred metres - Example News", None),
+        ("Home | News | Sport", None),
+        ("Harbour wall to grow by two hundred metres", None),  # the headline: the anchor
+        ("2 May 2023", None),
+        (LEAD, None),
+        (PROSE, None),
+        (PROSE, None),
+        ("Home | News | Sport", None),
+    )
+    assert apply_generic(page, "en") == 2
+    assert page[4].kept and page[5].kept and page[6].kept
+    # the lead joins back to the first line that is not prose: the date line stays out
+    assert page[3].removed_by == "generic.outside-body"
+    assert page[7].removed_by == "generic.outside-body"
+
+
+def test_the_lead_stops_at_a_widget_a_rule_removed() -> None:
+    page = units(
+        ("Harbour wall to grow by two hundred metres - Example News", None),
+        ("Harbour wall to grow by two hundred metres", None),
+        (LEAD, None),
+        ("Share on Facebook", "social.share-bar"),
+        (PROSE, None),
+        (PROSE, None),
+    )
+    assert apply_generic(page, "en") == 1
+    assert page[2].removed_by == "generic.outside-body"
+    assert page[4].kept and page[5].kept
