@@ -86,7 +86,8 @@ class Rule:
     id: str
     category: str
     description: str
-    matcher: Any  # a compiled regex.Pattern
+    # The compiled regex.Pattern; None until first use for a built-in rule (`compile`).
+    matcher: Any = field(default=None, compare=False)
     remove: str = "line"
     languages: frozenset[str] = frozenset()
     where: str = "any"
@@ -100,6 +101,16 @@ class Rule:
     source_file: str = ""
     pattern_text: str = ""
     guarded: bool = True  # search under MATCH_TIMEOUT whatever the line's length
+    flags: int = regex.V0
+
+    def compile(self) -> Any:
+        """The compiled pattern. A built-in rule is compiled on its first search: in most runs
+        most rules never meet a line holding their literal text, and compiling all of them
+        was a third of start-up. (Their patterns are validated by the test suite; users'
+        rules are compiled and checked when they are loaded.)"""
+        if self.matcher is None:
+            object.__setattr__(self, "matcher", regex.compile(self.pattern_text, self.flags))
+        return self.matcher
 
     def applies_to(self, language: str | None) -> bool:
         return not self.languages or language is None or language in self.languages
@@ -108,10 +119,11 @@ class Rule:
         """The match object or None; a search that exceeds MATCH_TIMEOUT counts as no match."""
         if self.max_words is not None and len(text.split()) > self.max_words:
             return None
+        matcher = self.matcher if self.matcher is not None else self.compile()
         if not self.guarded and len(text) <= UNGUARDED_MAX_CHARS:
-            return self.matcher.search(text)
+            return matcher.search(text)
         try:
-            return self.matcher.search(text, timeout=MATCH_TIMEOUT)
+            return matcher.search(text, timeout=MATCH_TIMEOUT)
         except TimeoutError:
             warnings.warn(RuleTimeoutWarning(self.id, self.source_file), stacklevel=2)
             return None
@@ -151,7 +163,11 @@ def phrases_pattern(phrases: Iterable[str]) -> str:
     return rf"^[\W_]*(?:{alternatives})[\W_]*$"
 
 
-def _compile_rule(data: dict[str, Any], file: str, position: int = 0) -> Rule:
+def _compile_rule(
+    data: dict[str, Any], file: str, position: int = 0, *, lazy: bool = False
+) -> Rule:
+    """One rule from its TOML table; RuleFileError names the file, the rule and the reason.
+    `lazy`: leave the pattern to be compiled on first use (built-in rules, tested)."""
     if not isinstance(data, dict):
         raise RuleFileError(f"{file}: rule #{position}: a rule must be a [[rule]] table")
     rule_id = data.get("id")
@@ -194,20 +210,7 @@ def _compile_rule(data: dict[str, Any], file: str, position: int = 0) -> Rule:
     if not isinstance(pattern, str) or not pattern:
         raise RuleFileError(f"{where}: 'pattern' must be a non-empty string")
     flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
-    try:
-        matcher = regex.compile(pattern, flags)
-    except regex.error as exc:
-        raise RuleFileError(f"{where}: invalid regular expression: {exc}") from exc
-    if _matches_empty(matcher):
-        raise RuleFileError(
-            f"{where}: pattern matches an empty line, so it would remove every line"
-        )
-    bad_groups = set(matcher.groupindex) - set(CAPTURE_FIELDS)
-    if bad_groups:
-        raise RuleFileError(
-            f"{where}: named groups must be metadata fields ({', '.join(CAPTURE_FIELDS)}), "
-            f"not {', '.join(sorted(bad_groups))}"
-        )
+    matcher = None if lazy else _checked_pattern(pattern, flags, where)
     # The literal text any match must contain (cleaner/prefilter.py) is exact and usually more
     # selective than hand-written keywords; these are the fallback when the pattern has none.
     keywords = required_keywords(pattern) or data.get("keywords")
@@ -238,6 +241,7 @@ def _compile_rule(data: dict[str, Any], file: str, position: int = 0) -> Rule:
         examples_keep=tuple(examples_keep),
         source_file=file,
         pattern_text=pattern,
+        flags=flags,
     )
 
 
@@ -284,6 +288,26 @@ def may_backtrack(pattern: str) -> bool:
     return False
 
 
+def _checked_pattern(pattern: str, flags: int, where: str) -> Any:
+    """The compiled pattern, or RuleFileError: invalid, matching an empty line, or with a
+    named group that is not a metadata field."""
+    try:
+        matcher = regex.compile(pattern, flags)
+    except regex.error as exc:
+        raise RuleFileError(f"{where}: invalid regular expression: {exc}") from exc
+    if _matches_empty(matcher):
+        raise RuleFileError(
+            f"{where}: pattern matches an empty line, so it would remove every line"
+        )
+    bad_groups = set(matcher.groupindex) - set(CAPTURE_FIELDS)
+    if bad_groups:
+        raise RuleFileError(
+            f"{where}: named groups must be metadata fields ({', '.join(CAPTURE_FIELDS)}), "
+            f"not {', '.join(sorted(bad_groups))}"
+        )
+    return matcher
+
+
 def _matches_empty(matcher: Any) -> bool:
     try:
         return matcher.search("", timeout=MATCH_TIMEOUT) is not None
@@ -312,7 +336,7 @@ def parse_rule_file(text: str, file: str, *, builtin: bool = False) -> list[Rule
     entries = data.get("rule", [])
     if not isinstance(entries, list):
         raise RuleFileError(f"{file}: ?: expected [[rule]] tables")
-    rules = [_compile_rule(entry, file, n) for n, entry in enumerate(entries, 1)]
+    rules = [_compile_rule(entry, file, n, lazy=builtin) for n, entry in enumerate(entries, 1)]
     if builtin:
         rules = [
             dataclasses.replace(rule, guarded=may_backtrack(rule.pattern_text)) for rule in rules

@@ -185,9 +185,11 @@ _PARENT_RENDER: Callable[[Document], Any] | None = None  # likewise: how workers
 
 def _share_with_workers(ruleset: Ruleset) -> None:
     """Load in the parent what each forked worker would otherwise load again on its own: the
-    compiled rules, langdetect's profiles, dateparser's modules."""
+    rules' compiled patterns, langdetect's profiles, dateparser's modules."""
     global _PARENT_RULESET
     _PARENT_RULESET = ruleset
+    for rule in ruleset:
+        rule.compile()  # once, before forking, instead of in each worker
     from cleaner.language import _profiles
 
     _profiles()

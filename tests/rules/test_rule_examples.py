@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cleaner.rulecheck import check_rule
-from cleaner.ruleset import CATEGORIES, default_ruleset
+from cleaner.ruleset import CATEGORIES, builtin_sources, default_ruleset, parse_rule_file
 
 RULESET = default_ruleset()
 
@@ -24,3 +24,16 @@ def test_rule_ids_are_named_after_their_namespace() -> None:
 def test_enough_rules_and_categories() -> None:
     assert len(RULESET) >= 20
     assert len({r.category for r in RULESET}) >= 10
+
+
+@pytest.mark.parametrize("source", builtin_sources(), ids=lambda source: source[0])
+def test_builtin_rule_files_pass_the_checks_users_rules_get(source: tuple[str, str]) -> None:
+    """Built-in patterns are compiled on first use, not at load: here each file goes through
+    the load-time checks a user's file gets (valid pattern, no empty match, known groups)."""
+    name, text = source
+    rules = parse_rule_file(text, name)
+    assert rules and all(rule.matcher is not None for rule in rules)
+    lazy = {rule.id: rule for rule in parse_rule_file(text, name, builtin=True)}
+    for rule in rules:
+        assert lazy[rule.id].matcher is None
+        assert lazy[rule.id].compile().pattern == rule.matcher.pattern
