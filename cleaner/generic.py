@@ -51,6 +51,7 @@ STOP_LOW, STOP_HIGH = 0.22, 0.28  # stop-word density thresholds (with our compa
 SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 10.0, 0.6  # tuned on the dev files (scripts/tune_generic.py)
 RULE_COST = 35.0  # each line a named rule removed (share bars, related lists, comments) splits runs
 INLINE_RULES = ("ads.", "notice.", "related.read-more-link")  # removed inserts that do not split
+LEAD_INSERTS = ("ads.", "related.read-more-link")  # what a lead may hold (_lead_start)
 SENTENCE_GAIN, SENTENCE_WORDS = 5.0, 4  # a short sentence at the body's edge joins it
 CJK_SHARE = 0.2  # a page is Chinese or Japanese when this share of its characters are
 USE_ANCHOR = True
@@ -269,21 +270,23 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
     return anchor
 
 
-def _lead_start(seq: Sequence, classes: Sequence[str], first_good: int, anchor: int) -> int:  # type: ignore[type-arg]
-    """Where the article starts after its repeated headline: the prose-like lines right before
-    the first long paragraph (a standfirst, a short lead) belong to it. A line that is not
-    prose (a date, a menu, a caption without a full stop) or a widget a named rule removed (a
-    share bar, a byline) ends the lead; inserts (ad labels) are stepped over."""
+def _lead_start(seq: Sequence, classes: Sequence[str], first_good: int, anchor_index: int) -> int:  # type: ignore[type-arg]
+    """Where the article starts after its repeated headline (the unit numbered
+    `anchor_index`): the prose-like lines right before the first long paragraph (position
+    `first_good` in `seq`), a standfirst or a short lead, belong to it. A line that is not
+    prose (a date, a menu) or a line a named rule removed (a share bar, a byline, a photo
+    credit, whose caption would come with it) ends the lead; only ad labels and 'read also'
+    links are stepped over."""
     start = first_good
     for j in range(first_good - 1, -1, -1):
         unit = seq[j]
-        if unit.index <= anchor:
+        if unit.index <= anchor_index:
             break
         if unit.kept:
-            if classes[j] not in (GOOD, NEAR_GOOD, SENTENCE):
+            if classes[j] not in (NEAR_GOOD, SENTENCE):  # a GOOD one would be first_good
                 break
             start = j
-        elif not unit.removed_by.startswith(INLINE_RULES):
+        elif not unit.removed_by.startswith(LEAD_INSERTS):
             break
     return start
 

@@ -81,13 +81,12 @@ _ALLOWED_KEYS = {
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One compiled rule. `matcher.search(line)` decides; `keywords` pre-filter cheaply."""
+    """One rule. `search(line)` decides (its pattern compiled on first use); `keywords`
+    pre-filter cheaply."""
 
     id: str
     category: str
     description: str
-    # The compiled regex.Pattern; None until first use for a built-in rule (`compile`).
-    matcher: Any = field(default=None, compare=False)
     remove: str = "line"
     languages: frozenset[str] = frozenset()
     where: str = "any"
@@ -102,6 +101,9 @@ class Rule:
     pattern_text: str = ""
     guarded: bool = True  # search under MATCH_TIMEOUT whatever the line's length
     flags: int = regex.V0
+    # The compiled regex.Pattern of `pattern_text`: set on first use (`compile`), so that a
+    # copy made with dataclasses.replace() compiles its own pattern again.
+    matcher: Any = field(default=None, init=False, compare=False, repr=False)
 
     def compile(self) -> Any:
         """The compiled pattern. A built-in rule is compiled on its first search: in most runs
@@ -109,6 +111,8 @@ class Rule:
         was a third of start-up. (Their patterns are validated by the test suite; users'
         rules are compiled and checked when they are loaded.)"""
         if self.matcher is None:
+            if not self.pattern_text:
+                raise ValueError(f"rule {self.id} has no pattern")
             object.__setattr__(self, "matcher", regex.compile(self.pattern_text, self.flags))
         return self.matcher
 
@@ -163,11 +167,10 @@ def phrases_pattern(phrases: Iterable[str]) -> str:
     return rf"^[\W_]*(?:{alternatives})[\W_]*$"
 
 
-def _compile_rule(
-    data: dict[str, Any], file: str, position: int = 0, *, lazy: bool = False
-) -> Rule:
+def _parse_rule(data: dict[str, Any], file: str, position: int = 0, *, lazy: bool = False) -> Rule:
     """One rule from its TOML table; RuleFileError names the file, the rule and the reason.
-    `lazy`: leave the pattern to be compiled on first use (built-in rules, tested)."""
+    The pattern is compiled and checked now, unless `lazy` (built-in rules, which the test
+    suite checks): then on its first search."""
     if not isinstance(data, dict):
         raise RuleFileError(f"{file}: rule #{position}: a rule must be a [[rule]] table")
     rule_id = data.get("id")
@@ -210,7 +213,7 @@ def _compile_rule(
     if not isinstance(pattern, str) or not pattern:
         raise RuleFileError(f"{where}: 'pattern' must be a non-empty string")
     flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
-    matcher = None if lazy else _checked_pattern(pattern, flags, where)
+    compiled = None if lazy else _checked_pattern(pattern, flags, where)
     # The literal text any match must contain (cleaner/prefilter.py) is exact and usually more
     # selective than hand-written keywords; these are the fallback when the pattern has none.
     keywords = required_keywords(pattern) or data.get("keywords")
@@ -222,11 +225,10 @@ def _compile_rule(
     max_words = data.get("max_words")
     if max_words is not None and (not isinstance(max_words, int) or max_words < 1):
         raise RuleFileError(f"{where}: 'max_words' must be a positive integer")
-    return Rule(
+    rule = Rule(
         id=rule_id,
         category=category,
         description=description.strip(),
-        matcher=matcher,
         remove=remove,
         languages=frozenset(languages),
         where=where_kind,
@@ -243,6 +245,9 @@ def _compile_rule(
         pattern_text=pattern,
         flags=flags,
     )
+    if compiled is not None:
+        object.__setattr__(rule, "matcher", compiled)  # checked above: not compiled twice
+    return rule
 
 
 def may_backtrack(pattern: str) -> bool:
@@ -323,7 +328,8 @@ def _string_list(data: dict[str, Any], key: str, where: str) -> list[str]:
 
 
 def parse_rule_file(text: str, file: str, *, builtin: bool = False) -> list[Rule]:
-    """Compile every `[[rule]]` of one TOML file; raise RuleFileError naming file and rule.
+    """Every `[[rule]]` of one TOML file; raise RuleFileError naming file and rule. A user's
+    patterns are compiled and checked here; built-in ones on first use.
 
     `builtin`: the file ships with the package, so its patterns may run without a timeout on
     ordinary lines when they cannot backtrack catastrophically (no nested quantifier).
@@ -336,7 +342,7 @@ def parse_rule_file(text: str, file: str, *, builtin: bool = False) -> list[Rule
     entries = data.get("rule", [])
     if not isinstance(entries, list):
         raise RuleFileError(f"{file}: ?: expected [[rule]] tables")
-    rules = [_compile_rule(entry, file, n, lazy=builtin) for n, entry in enumerate(entries, 1)]
+    rules = [_parse_rule(entry, file, n, lazy=builtin) for n, entry in enumerate(entries, 1)]
     if builtin:
         rules = [
             dataclasses.replace(rule, guarded=may_backtrack(rule.pattern_text)) for rule in rules

@@ -131,3 +131,23 @@ def test_the_lead_stops_at_a_widget_a_rule_removed() -> None:
     assert apply_generic(page, "en") == 1
     assert page[2].removed_by == "generic.outside-body"
     assert page[4].kept and page[5].kept
+
+
+def test_the_lead_steps_over_an_ad_label_but_not_a_photo_credit() -> None:
+    def page(insert: tuple[str, str]) -> list[Unit]:
+        return units(
+            ("Harbour wall to grow by two hundred metres - Example News", None),
+            ("Harbour wall to grow by two hundred metres", None),
+            (LEAD, None),
+            insert,
+            (PROSE, None),
+            (PROSE, None),
+        )
+
+    with_ad = page(("Advertisement", "ads.label"))
+    assert apply_generic(with_ad, "en") == 1
+    assert with_ad[2].kept
+    # a caption ending in a full stop reads as prose: its credit line marks it as a caption
+    with_credit = page(("Photo: Jane Doe", "notice.photo-credit"))
+    assert apply_generic(with_credit, "en") == 1
+    assert with_credit[2].removed_by == "generic.outside-body"

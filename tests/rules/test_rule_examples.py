@@ -36,4 +36,5 @@ def test_builtin_rule_files_pass_the_checks_users_rules_get(source: tuple[str, s
     lazy = {rule.id: rule for rule in parse_rule_file(text, name, builtin=True)}
     for rule in rules:
         assert lazy[rule.id].matcher is None
-        assert lazy[rule.id].compile().pattern == rule.matcher.pattern
+        compiled = lazy[rule.id].compile()
+        assert (compiled.pattern, compiled.flags) == (rule.matcher.pattern, rule.matcher.flags)
