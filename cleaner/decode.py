@@ -36,6 +36,7 @@ _MAGIC = (
 # Signatures that are also how a text may start ("BMW said…", "ID3 tags…"): they count only
 # with a control byte right after them, as each of these formats has in its header.
 _WORDLIKE_MAGIC = (b"BM", b"ID3", b"OggS", b"fLaC", b"Rar!", b"wOFF", b"wOF2")
+_HEADER_BYTES = 16  # where those formats put the binary fields that follow the signature
 
 # Legacy encodings of the web, in order of preference when two read equally well.
 LEGACY_ENCODINGS = ("cp1252", "cp1251", "koi8_r", "cp1250", "iso8859_2", "cp1253")
@@ -86,7 +87,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if head.startswith(_MAGIC) or head[8:12] in (b"WEBP", b"AVI ", b"WAVE") or head[4:8] == b"ftyp":
         return True
-    if head.startswith(_WORDLIKE_MAGIC) and _has_control_byte(head[:16]):
+    if head.startswith(_WORDLIKE_MAGIC) and _has_control_byte(head[:_HEADER_BYTES]):
         return True
     nuls = head.count(b"\x00")
     if nuls > max(2, len(head) // 1000):
