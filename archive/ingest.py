@@ -13,13 +13,14 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from archive import templates
 from archive.store import Archive, Counts, Fingerprinted, Pending
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, RawInput
-from cleaner.pipeline import CleanOptions, Draft, draft, finish_drafts, with_kind
+from cleaner.pipeline import CleanOptions, Draft, draft, draft_input, finish_drafts, with_kind
 from cleaner.templates import site_and_keys
 
 Item = RawInput | InputFailure
@@ -60,17 +61,7 @@ def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBat
             if isinstance(item, InputFailure):
                 waiting.append(item)
             else:
-                waiting.append(
-                    _draft(
-                        item.data,
-                        url=item.url,
-                        source=item.source,
-                        doc_id=item.doc_id,
-                        fetched_at=item.fetched_at,
-                        extra=item.extra,
-                        options=with_kind(opts, item.kind),
-                    )
-                )
+                waiting.append(_draft(item.source, partial(draft_input, item, opts)))
             if len(waiting) >= group:
                 yield from finish_drafts(waiting)
                 waiting = []
@@ -79,12 +70,12 @@ def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBat
     return run
 
 
-def _draft(raw: bytes | str, *, source: str, **arguments: Any) -> Draft | InputFailure:
+def _draft(source: str, make: Callable[[], Draft]) -> Draft | InputFailure:
     """`draft(raw, source=source, **arguments)`, or the failure that names the input."""
     from cleaner.errors import CleanerError
 
     try:
-        return draft(raw, source=source, **arguments)
+        return make()
     except CleanerError as exc:
         return InputFailure(source, str(exc))
     except RecursionError:
@@ -263,13 +254,17 @@ def _reclean_rows(
                 break
             after = aid
             result = _draft(
-                raw,
-                url=meta["url"],
-                source=meta["source"],
-                doc_id=meta["doc_id"],
-                fetched_at=meta["fetched_at"],
-                extra=meta["extra"],
-                options=with_kind(options, meta["kind"]),
+                meta["source"],
+                partial(
+                    draft,
+                    raw,
+                    url=meta["url"],
+                    source=meta["source"],
+                    doc_id=meta["doc_id"],
+                    fetched_at=meta["fetched_at"],
+                    extra=meta["extra"],
+                    options=with_kind(options, meta["kind"]),
+                ),
             )
             if isinstance(result, InputFailure):
                 failed += 1

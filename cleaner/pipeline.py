@@ -18,6 +18,7 @@ from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
 from cleaner.generic import GENERIC_RULES, apply_generic
+from cleaner.inputs import RawInput
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.lines import Unit, make_units
 from cleaner.metadata import (
@@ -57,6 +58,19 @@ def with_kind(options: CleanOptions, kind: str) -> CleanOptions:
     if kind in ("text", "html") and kind != options.input_kind:
         return replace(options, input_kind=kind)
     return options
+
+
+def draft_input(item: RawInput, options: CleanOptions) -> Draft:
+    """`draft()` of one input read by `cleaner.inputs`, with the input kind it declared."""
+    return draft(
+        item.data,
+        url=item.url,
+        source=item.source,
+        doc_id=item.doc_id,
+        fetched_at=item.fetched_at,
+        extra=item.extra,
+        options=with_kind(options, item.kind),
+    )
 
 
 def clean(

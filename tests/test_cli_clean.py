@@ -520,7 +520,7 @@ def test_internal_error_is_one_line_and_debug_raises(monkeypatch: pytest.MonkeyP
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(cleaner.cli.common, "draft", broken)
+    monkeypatch.setattr(cleaner.cli.common, "draft_input", broken)
     result = run([], EN.encode())
     line = assert_one_error(result, "-", "internal error", "ValueError: boom", "--debug")
     assert line.count("\n") == 0

@@ -18,7 +18,7 @@ from cleaner.inputs import InputFailure, InputNotice, RawInput
 from cleaner.pipeline import (
     CleanOptions,
     Draft,
-    draft,
+    draft_input,
     finish_drafts,
     in_place,
     template_keys,
@@ -229,17 +229,8 @@ def clean_several(
 
 
 def _draft_one(item: RawInput, options: CleanOptions | None, debug: bool) -> Draft | InputFailure:
-    options = _item_options(item, options)
     try:
-        drafted = draft(
-            item.data,
-            url=item.url,
-            source=item.source,
-            doc_id=item.doc_id,
-            fetched_at=item.fetched_at,
-            extra=item.extra,
-            options=options,
-        )
+        drafted = draft_input(item, options or _WORKER_OPTIONS or CleanOptions())
     except CleanerError as exc:
         if debug:
             raise
