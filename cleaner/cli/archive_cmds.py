@@ -19,6 +19,7 @@ import archive as lib
 from archive import Archive, ArchiveError, Counts, Hooks
 from archive import templates as site_templates
 from archive.store import fingerprinted
+from cleaner.batch import clean_batch
 from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
@@ -26,7 +27,7 @@ from cleaner.cli.common import (
     progress,
     report,
     rule_options,
-    run_batch,
+    warn,
 )
 from cleaner.inputs import read_inputs
 from cleaner.pipeline import CleanOptions
@@ -148,18 +149,20 @@ def archive(
         fetched_at=fetched_at,
         max_bytes=max_size * 1024 * 1024,
     )
-    clean_batch = partial(
-        run_batch,
+    options = CleanOptions(
         ruleset=ruleset,
-        rule_dirs=rule_dirs,
-        no_default_rules=no_default_rules,
-        input_kind=input_kind,
+        input_kind=input_kind if input_kind in ("text", "html") else "auto",
+        templates=site_templates.load(arc) if use_templates else None,
+    )
+    cleaning = partial(
+        clean_batch,
+        options=options,
         jobs=jobs,
         debug=debug,
-        templates=site_templates.load(arc) if use_templates else None,
         # The workers hash what they clean (and count its template lines): this process
         # only writes.
         render=partial(fingerprinted, site_keys=use_templates),
+        warn=warn,
     )
     stop = _Stop()
     try:
@@ -174,7 +177,7 @@ def archive(
                 arc,
                 items,
                 run_id=run_id,
-                clean_batch=clean_batch,
+                clean_batch=cleaning,
                 hooks=hooks,
                 learn=use_templates,
             )

@@ -12,20 +12,19 @@ from typing import IO
 
 import click
 
+from cleaner.batch import GROUP, clean_batch, learn_templates
 from cleaner.cli.common import (
-    CHUNK,
     build_ruleset,
     input_options,
-    learn_templates,
     progress,
     report,
     rule_options,
     rule_warnings,
-    run_batch,
     warn,
 )
 from cleaner.cli.output import Writer, render_all
 from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
+from cleaner.pipeline import CleanOptions
 from cleaner.ruleset import Ruleset
 from cleaner.templates import Templates
 
@@ -117,10 +116,7 @@ def clean(
         if templates:
             learner = learn_templates(
                 inputs,
-                ruleset=ruleset,
-                rule_dirs=rule_dirs,
-                no_default_rules=no_default_rules,
-                input_kind=input_kind,
+                _options(ruleset, input_kind),
                 jobs=jobs,
                 census=lambda: inputs(urls_only=True),
             )
@@ -129,49 +125,44 @@ def clean(
             inputs(),
             fmt,
             explain,
-            ruleset,
-            rule_dirs,
-            no_default_rules,
-            input_kind,
+            _options(ruleset, input_kind, learned),
             jobs,
             debug,
-            learned,
             stream=reads_stdin and not spool,
         )
+
+
+def _options(ruleset: Ruleset, input_kind: str, templates: Templates | None = None) -> CleanOptions:
+    """The batch's options; JSON Lines and WARC records declare their own kind."""
+    kind = input_kind if input_kind in ("text", "html") else "auto"
+    return CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
 
 def _write_all(
     items: Iterator[Item],
     fmt: str,
     explain: bool,
-    ruleset: Ruleset,
-    rule_dirs: tuple[str, ...],
-    no_default_rules: bool,
-    input_kind: str,
+    options: CleanOptions,
     jobs: int,
     debug: bool,
-    templates: Templates | None,
     *,
     stream: bool,
 ) -> None:
     """The cleaning pass: every result written or reported in input order; exit 1 on failures.
 
     A `stream` (standard input read once) is written a document at a time, as it comes; files
-    are cleaned in small groups, which is faster (run_batch's `together`).
+    are cleaned in small groups, which is faster (clean_batch's `group`).
     """
     writer = Writer(sys.stdout, fmt, explain)
     failed = 0
-    results = run_batch(
+    results = clean_batch(
         items,
-        ruleset=ruleset,
-        rule_dirs=rule_dirs,
-        no_default_rules=no_default_rules,
-        input_kind=input_kind,
+        options,
         jobs=jobs,
-        debug=debug,
-        templates=templates,
+        group=1 if stream and jobs == 1 else GROUP,
         render=functools.partial(render_all, fmt=fmt, explain=explain),
-        together=1 if stream else CHUNK,
+        debug=debug,
+        warn=warn,
     )
     try:
         with progress("cleaning", quiet_when_stdout_is_terminal=True) as advance:
