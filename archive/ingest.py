@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from archive import templates
-from archive.store import Archive, Counts, Fingerprinted, Pending
+from archive.store import Archive, Counts, Fingerprinted, Pending, fingerprinted
 from cleaner.batch import GROUP, clean_batch
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, InputNotice, RawInput
@@ -55,6 +55,27 @@ def sequential(options: CleanOptions | None = None, group: int = GROUP) -> Clean
     """A cleaning step for one process: `cleaner.batch.clean_batch` with these options,
     inputs cleaned `group` at a time (their languages detected together)."""
     return partial(clean_batch, options=options or CleanOptions(), group=group)
+
+
+def workers(
+    options: CleanOptions,
+    *,
+    jobs: int,
+    site_keys: bool = True,
+    debug: bool = False,
+    warn: Callable[[str, str], None] | None = None,
+) -> CleanBatch:
+    """The cleaning step of `cleaner archive --jobs N`: `clean_batch` whose workers also hash
+    what they clean (and, with `site_keys`, count its template lines), so this process, SQLite's
+    one writer, only writes."""
+    return partial(
+        clean_batch,
+        options=options,
+        jobs=jobs,
+        debug=debug,
+        render=partial(fingerprinted, site_keys=site_keys),
+        warn=warn,
+    )
 
 
 class _Tally:

@@ -9,7 +9,6 @@ import signal
 import sys
 import tempfile
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,6 @@ import click
 import archive as lib
 from archive import Archive, ArchiveError, Counts, Hooks
 from archive import templates as site_templates
-from archive.store import fingerprinted
-from cleaner.batch import clean_batch
 from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
@@ -154,16 +151,7 @@ def archive(
         input_kind=input_kind if input_kind in ("text", "html") else "auto",
         templates=site_templates.load(arc) if use_templates else None,
     )
-    cleaning = partial(
-        clean_batch,
-        options=options,
-        jobs=jobs,
-        debug=debug,
-        # The workers hash what they clean (and count its template lines): this process
-        # only writes.
-        render=partial(fingerprinted, site_keys=use_templates),
-        warn=warn,
-    )
+    cleaning = lib.workers(options, jobs=jobs, site_keys=use_templates, debug=debug, warn=warn)
     stop = _Stop()
     try:
         run_id = arc.start_run("archive", paths or ("-",), ruleset.version)
