@@ -110,6 +110,7 @@ def archive(
     url: str | None,
     fetched_at: str | None,
     jobs: int,
+    dask_scheduler: str | None,
     max_size: int,
     debug: bool,
     rule_dirs: tuple[str, ...],

@@ -8,13 +8,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 import click
 
 from cleaner.batch import GROUP, clean_batch, learn_templates
 from cleaner.cli.common import (
     build_ruleset,
+    dask_client,
     input_options,
     progress,
     report,
@@ -62,6 +63,7 @@ def clean(
     url: str | None,
     fetched_at: str | None,
     jobs: int,
+    dask_scheduler: str | None,
     max_size: int,
     debug: bool,
     rule_dirs: tuple[str, ...],
@@ -76,6 +78,7 @@ def clean(
       cat scrape.txt | cleaner clean
       cleaner clean page.html --format json
       cleaner clean scrapes/ --format jsonl --jobs 2 > clean.jsonl
+      cleaner clean crawl/ --format jsonl --dask tcp://scheduler:8786 > clean.jsonl
       cleaner clean --no-templates crawl.warc.gz
       cleaner clean --explain scrape.txt | grep '^-'
       cleaner clean --rules my-rules/ scrape.txt
@@ -129,6 +132,7 @@ def clean(
             jobs,
             debug,
             stream=reads_stdin and not spool,
+            cluster=stack.enter_context(dask_client(dask_scheduler, debug)),
         )
 
 
@@ -147,6 +151,7 @@ def _write_all(
     debug: bool,
     *,
     stream: bool,
+    cluster: Any = None,
 ) -> None:
     """The cleaning pass: every result written or reported in input order; exit 1 on failures.
 
@@ -155,15 +160,21 @@ def _write_all(
     """
     writer = Writer(sys.stdout, fmt, explain)
     failed = 0
-    results = clean_batch(
-        items,
-        options,
-        jobs=jobs,
-        group=1 if stream and jobs == 1 else GROUP,
-        render=functools.partial(render_all, fmt=fmt, explain=explain),
-        debug=debug,
-        warn=warn,
-    )
+    render = functools.partial(render_all, fmt=fmt, explain=explain)
+    if cluster is not None:  # --dask: the same results, cleaned on the cluster
+        from cleaner.dask import clean_on_cluster
+
+        results = clean_on_cluster(cluster, items, options, render=render)
+    else:
+        results = clean_batch(
+            items,
+            options,
+            jobs=jobs,
+            group=1 if stream and jobs == 1 else GROUP,
+            render=render,
+            debug=debug,
+            warn=warn,
+        )
     try:
         with progress("cleaning", quiet_when_stdout_is_terminal=True) as advance:
             for result in results:

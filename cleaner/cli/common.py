@@ -61,6 +61,13 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="Worker processes for batches.",
             ),
             click.option(
+                "--dask",
+                "dask_scheduler",
+                metavar="SCHEDULER",
+                help="Run on a Dask cluster: local, local:N (N worker processes on this "
+                "machine) or a scheduler's address (tcp://host:8786). Needs 'cleaner[dask]'.",
+            ),
+            click.option(
                 "--max-size",
                 type=click.IntRange(1, 4096),
                 default=20,
@@ -163,3 +170,23 @@ def rule_warnings() -> Iterator[None]:
         warnings.simplefilter("always", RuleTimeoutWarning)
         warnings.showwarning = show
         yield
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
+    """The Dask client for --dask (None without it: Dask is then never imported)."""
+    if scheduler is None:
+        yield None
+        return
+    try:
+        from cleaner.dask import connected
+    except ImportError:
+        fail_usage("--dask needs Dask: pip install 'cleaner[dask]'")
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(connected(scheduler))
+        except (OSError, ValueError, TimeoutError) as exc:
+            if debug:
+                raise
+            fail_usage(f"--dask {scheduler}: cannot start or reach the scheduler ({exc})")
+        yield client
