@@ -87,6 +87,12 @@ def _warm(options: CleanOptions, token: str) -> None:
         _WARMED.add(token)
 
 
+def warmed(shipped: Shipped) -> CleanOptions:
+    """The options of `shipped`, warmed up in this worker (once)."""
+    _warm(shipped.options, shipped.token)
+    return shipped.options
+
+
 def clean_part(shipped: Shipped, items: list[RawInput]) -> list[Any]:
     """A task: one partition cleaned by `cleaner.batch.clean_group`, in order."""
     _warm(shipped.options, shipped.token)

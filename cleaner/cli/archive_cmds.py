@@ -19,6 +19,7 @@ from archive import Archive, ArchiveError, Counts, Hooks
 from archive import templates as site_templates
 from cleaner.cli.common import (
     build_ruleset,
+    dask_client,
     fail_usage,
     input_options,
     progress,
@@ -70,9 +71,10 @@ def _finish(arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str)
     """Close the run, print the one-line summary, exit with SPEC's code (130: interrupted)."""
     arc.finish_run(run_id, "interrupted" if stopped else "completed")
     arc.close()
-    parts = [f"{counts.added} added"] if what == "archive" else [f"{counts.updated} re-cleaned"]
+    adds = what in ("archive", "merge")
+    parts = [f"{counts.added} added"] if adds else [f"{counts.updated} re-cleaned"]
     parts.append(f"{counts.duplicates} duplicates")
-    if what == "archive":
+    if adds:
         parts.append(f"{counts.already_stored} already stored")
     parts.append(f"{counts.failed} failed")
     line = f"cleaner: {what} {arc.path} (run {run_id}): " + ", ".join(parts)
@@ -159,6 +161,25 @@ def archive(
     except ArchiveError as exc:
         arc.close()
         fail_usage(str(exc))
+    if dask_scheduler is not None:  # shards cleaned on the cluster, merged here as they come
+        from archive.merge import archive_on_cluster
+
+        with dask_client(dask_scheduler, debug) as client, progress("archiving") as advance:
+            hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
+            try:
+                counts, stopped = archive_on_cluster(
+                    client,
+                    arc,
+                    items,
+                    options,
+                    run_id=run_id,
+                    shard_dir=Path(f"{db}.shards"),
+                    hooks=hooks,
+                    learn=use_templates,
+                )
+            except ArchiveError as exc:
+                _write_failed(arc, run_id, exc, debug)
+        _finish(arc, run_id, counts, stopped, "archive")
     with stop.installed(), progress("archiving") as advance:
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
         try:
@@ -173,6 +194,40 @@ def archive(
         except ArchiveError as exc:
             _write_failed(arc, run_id, exc, debug)
     _finish(arc, run_id, counts, stopped, "archive")
+
+
+@click.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def merge(out: str, shards: tuple[str, ...], use_templates: bool, debug: bool) -> None:
+    """Merge archives (e.g. the shards of `archive --dask`) into OUT (created if missing).
+
+    Raw documents already in OUT are skipped, so merging twice adds nothing and a merge
+    interrupted half-way completes when run again. Near-duplicates are found across the
+    shards; site templates are counted over all of them.
+
+    \b
+    Examples:
+      cleaner merge news.db shard-1.db shard-2.db shard-3.db
+    """
+    from archive.merge import merge as merge_archives
+
+    arc = _open(out, write=True, debug=debug)
+    for shard in shards:
+        _open(shard, write=False, debug=debug).close()  # exit 2 on what is not an archive
+    stop = _Stop()
+    with stop.installed(), progress("merging") as advance:
+        hooks = Hooks(on_progress=advance, should_stop=stop)
+        try:
+            run_id, counts, stopped = merge_archives(arc, shards, hooks=hooks, learn=use_templates)
+        except ArchiveError as exc:
+            arc.close()
+            if debug:
+                raise
+            fail_usage(str(exc))
+    _finish(arc, run_id, counts, stopped, "merge")
 
 
 @click.command()
