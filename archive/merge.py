@@ -305,8 +305,9 @@ def archive_on_cluster(
             for source_name, reason in counts.failures:
                 total.failures.append((source_name, reason))
                 hooks.on_failure(source_name, reason)
-            if counts.failures:
-                target.write_batch(run_id, [], len(counts.failures), 0)
+            if counts.failures or counts.already_stored:  # inputs repeated within a shard
+                target.write_batch(run_id, [], len(counts.failures), counts.already_stored)
+                total.already_stored += counts.already_stored
             if Path(path).exists():
                 _, merged, stopped = merge(target, [path], run_id=run_id, hooks=hooks, learn=learn)
                 total.add(merged)
@@ -319,5 +320,7 @@ def archive_on_cluster(
         reader.close()
         for _, _, future in pending:
             future.cancel()
+        with contextlib.suppress(OSError):
+            shard_dir.rmdir()  # when empty: every shard merged
     total.failed = len(total.failures)
     return total, stopped

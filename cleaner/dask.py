@@ -59,7 +59,7 @@ def client_for(scheduler: str, *, processes: bool = True) -> Client:
             n_workers=workers,
             threads_per_worker=1,  # the pipeline is CPU-bound Python: one process per core
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: two runs never clash
             silence_logs=logging.ERROR,
         )
         return Client(cluster)
