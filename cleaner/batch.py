@@ -25,10 +25,8 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleaner.document import Document
 from cleaner.errors import CleanerError
@@ -36,6 +34,9 @@ from cleaner.inputs import InputFailure, InputNotice, RawInput
 from cleaner.pipeline import CleanOptions, Draft, draft, finish, template_keys
 from cleaner.ruleset import default_ruleset
 from cleaner.templates import TemplateLearner, site_key
+
+if TYPE_CHECKING:  # the pool's modules are imported only when workers are asked for
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 Item = RawInput | InputFailure | InputNotice
 Result = Any  # a Document, what `render` made of one, an InputFailure or an InputNotice
@@ -205,6 +206,7 @@ def _run_work(items: list[RawInput]) -> list[Any]:
 def _new_pool(jobs: int) -> ProcessPoolExecutor:
     import multiprocessing
     import sys
+    from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if sys.platform != "win32" else "spawn"
     return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method))
@@ -229,6 +231,8 @@ def _pooled(
     warn: Callable[[str, str], None] | None,
 ) -> Iterator[Result]:
     """`work` on chunks of `group` inputs in `jobs` forked workers, results in input order."""
+    from concurrent.futures.process import BrokenProcessPool
+
     global _WORK
     previous, _WORK = _WORK, work
     source = iter(items)
@@ -273,6 +277,8 @@ def _retry_alone(
     """After a worker died: every chunk in flight without results is cleaned again, one input
     at a time in a fresh pool, so the input that kills a worker is told apart from the others
     (and fails alone). Returns the fresh pool for the rest of the batch."""
+    from concurrent.futures.process import BrokenProcessPool
+
     unfinished: list[_Pending] = []
     for entry in pending:
         if entry.results is not None or entry.future is None:

@@ -148,22 +148,14 @@ def draft(
     meta = collect(matches, hint, fetched_at, units)
     if html_meta is not None:  # before the template pass: the site may be the HTML's publisher
         _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
-    title = take_title(units)
+    headline = take_title(units)  # before the template pass: a headline is never template
     if options.templates:
         site = site_key(url, meta.publisher)
         keys = options.templates.get(site) if site is not None else None
-        title = _apply_site_template(units, keys, title)
-    if options.generic and kind == "text":  # trafilatura already found the HTML's article
-        anchor = apply_generic(units, hint)
-        if anchor is not None:
-            if title is None:
-                title = units[anchor].text
-            units[anchor].removed_by = "meta.title"
-            if units[0].kept or units[0].removed_by == "generic.outside-body":
-                units[0].removed_by = "meta.repeated-title"
-    if html_meta is not None:
-        title = title or meta.title
-        drop_leading_title(units, title)
+        headline = _apply_site_template(units, keys, headline)
+    # trafilatura already found the HTML's article: the generic classifier is for text only
+    anchor = apply_generic(units, hint) if options.generic and kind == "text" else None
+    title = _decide_title(units, headline, anchor, meta.title, html=html_meta is not None)
     byline_date(meta, units, hint, fetched_at)
     body = "\n\n".join(u.text for u in units if u.kept)
     removed = _accounting(units, ruleset)
@@ -171,7 +163,7 @@ def draft(
         id=doc_id if doc_id is not None else source,
         source=source,
         url=url,
-        title=normalise_title(title if title is not None else meta.title),
+        title=title,
         text=body,
         published=meta.published,
         page_date=meta.page_date,
@@ -190,6 +182,34 @@ def draft(
         extra=dict(extra or {}),
         lines=tuple(lines),
     )
+
+
+def _decide_title(
+    units: list[Unit],
+    headline: str | None,
+    anchor: int | None,
+    meta_title: str | None,
+    *,
+    html: bool,
+) -> str | None:
+    """The document's title, decided here only: the headline the rules took, else the line
+    the generic classifier anchored the body on (text), else the HTML metadata's title.
+
+    The lines that repeat it are marked removed: the anchor line as `meta.title` (with a
+    first line before it that repeats it as `meta.repeated-title`); in HTML, a leading line
+    that is the title.
+    """
+    title = headline
+    if anchor is not None:
+        if title is None:
+            title = units[anchor].text
+        units[anchor].removed_by = "meta.title"
+        if units[0].kept or units[0].removed_by == "generic.outside-body":
+            units[0].removed_by = "meta.repeated-title"
+    if html:
+        title = title or meta_title
+        drop_leading_title(units, title)
+    return normalise_title(title if title is not None else meta_title)
 
 
 def _head_words(units: list[Unit]) -> list[str]:
