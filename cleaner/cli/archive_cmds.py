@@ -164,7 +164,11 @@ def archive(
     if dask_scheduler is not None:  # shards cleaned on the cluster, merged here as they come
         from archive.merge import archive_on_cluster
 
-        with dask_client(dask_scheduler, debug) as client, progress("archiving") as advance:
+        with (
+            dask_client(dask_scheduler, debug) as client,
+            stop.installed(),
+            progress("archiving") as advance,
+        ):
             hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
             try:
                 counts, stopped = archive_on_cluster(
