@@ -28,7 +28,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,9 @@ import numpy as np
 
 from archive import templates
 from archive.dedupe import Signature
-from archive.ingest import Hooks, ingest, raw_bytes, sequential
+from archive.ingest import Hooks, ingest, raw_bytes, workers
 from archive.schema import RECORD_COLUMNS
-from archive.store import Archive, Counts, Pending, present, raw_rows
+from archive.store import Archive, Counts, Fingerprinted, Pending, present, raw_rows
 from cleaner.document import Document, Removal
 from cleaner.inputs import InputFailure, InputNotice, RawInput
 from cleaner.pipeline import CleanOptions, template_keys
@@ -121,33 +121,68 @@ def _merge_one(
 ) -> bool:
     """One shard, a batch (one transaction) at a time; False when asked to stop."""
     after = 0
+    known = _stored_keys(shard)
     while not hooks.should_stop():
-        rows = raw_rows(shard.conn, "a.id > ? ORDER BY a.id LIMIT ?", (after, batch_size))
-        if not rows:
+        heads = shard.conn.execute(
+            "SELECT id, raw_sha256 FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+            (after, batch_size),
+        ).fetchall()
+        if not heads:
             return True
-        after = rows[-1][0]
-        docs = _documents(shard, [aid for aid, _, _ in rows])
-        stored = present(
-            target.conn, "raw_documents", "raw_sha256", [d.raw_sha256 for d, *_ in docs.values()]
+        after = heads[-1][0]
+        # Only what the target lacks is read whole: merging again reads little.
+        stored = present(target.conn, "raw_documents", "raw_sha256", [sha for _, sha in heads])
+        new_ids = [aid for aid, sha in heads if sha not in stored]
+        rows = raw_rows(
+            shard.conn, "a.id IN (SELECT value FROM json_each(?))", (json.dumps(new_ids),)
         )
+        rows.sort(key=lambda row: row[0])
+        docs = _documents(shard, new_ids) if new_ids else {}
         batch: list[Pending] = []
         seen: list[templates.Observation] = []
-        skipped = 0
+        skipped = len(heads) - len(new_ids)
         for aid, raw, meta in rows:
             doc, text_sha, sig = docs[aid]
-            if doc.raw_sha256 in stored:
+            if doc.raw_sha256 in stored:  # twice in this batch (shards never hold that)
                 skipped += 1
                 continue
             stored.add(doc.raw_sha256)
             batch.append(Pending(doc, raw, meta["kind"], text_sha, sig, hashed=True))
             site = site_key(doc.url, doc.publisher)
             if site is not None and sites is not None and sites[site] >= MIN_DOCS:
-                seen.append(_observation(doc, raw, meta["kind"]))
+                keys = known.get(doc.raw_sha256)
+                seen.append(keys if keys is not None else _observation(doc, raw, meta["kind"]))
         if seen:
             templates.count(target, run_id, seen)
         total.add(target.write_batch(run_id, batch, 0, skipped))
-        hooks.on_progress(len(rows))
+        hooks.on_progress(len(heads))
     return False
+
+
+# A shard written by `archive --dask` keeps each document's site and line keys (computed
+# where it was cleaned, from the lines the rules saw), so the merge need not read the raw
+# bytes again to count templates. Other archives lack the table: keys are then recomputed.
+KEYS_TABLE = "merge_site_keys"
+
+
+def _stored_keys(shard: Archive) -> dict[str, templates.Observation]:
+    try:
+        rows = shard.conn.execute(f"SELECT raw_sha256, site, keys FROM {KEYS_TABLE}").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    return {sha: (site, frozenset(json.loads(keys))) for sha, site, keys in rows}
+
+
+def _save_keys(shard: Archive, keys: dict[str, templates.Observation]) -> None:
+    with shard.conn:
+        shard.conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} "
+            "(raw_sha256 TEXT PRIMARY KEY, site TEXT, keys TEXT NOT NULL)"
+        )
+        shard.conn.executemany(
+            f"INSERT OR REPLACE INTO {KEYS_TABLE} VALUES (?, ?, ?)",
+            [(sha, site, json.dumps(sorted(k))) for sha, (site, k) in keys.items()],
+        )
 
 
 def _observation(doc: Document, raw: bytes, kind: str) -> templates.Observation:
@@ -225,13 +260,20 @@ def write_shard(path: str, shipped: Any, items: list[RawInput]) -> Counts:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     options = warmed(shipped)
+    keys: dict[str, templates.Observation] = {}
+
+    def cleaning(inputs: Iterable[RawInput]) -> Iterator[Any]:
+        for result in workers(options, jobs=1)(inputs):  # hashes and site keys included
+            if isinstance(result, Fingerprinted) and result.site_keys is not None:
+                keys[result.doc.raw_sha256] = result.site_keys
+            yield result
+
     shard = Archive(path, write=True)
     try:
         ruleset = options.ruleset
         run_id = shard.start_run("archive", [path], ruleset.version if ruleset else "")
-        counts, _ = ingest(
-            shard, items, run_id=run_id, clean_batch=sequential(options), learn=False
-        )
+        counts, _ = ingest(shard, items, run_id=run_id, clean_batch=cleaning, learn=False)
+        _save_keys(shard, keys)
         shard.finish_run(run_id, "completed")
     finally:
         shard.close()

@@ -172,3 +172,32 @@ def test_archive_dask_equals_a_one_process_archive(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert _export(dask) == _export(one)
     assert not (tmp_path / "dask.db.shards").exists()
+
+
+def test_a_merge_stopped_half_way_completes_when_run_again(tmp_path: Path) -> None:
+    from archive import Archive, Hooks
+    from archive.merge import merge
+
+    paths, union = _shards(tmp_path)
+    shards = []
+    for path in paths:
+        db = tmp_path / f"{path.stem}.db"
+        assert _cli("archive", str(db), str(path)).exit_code == 0
+        shards.append(str(db))
+    one = tmp_path / "one.db"
+    assert _cli("archive", str(one), str(union)).exit_code == 0
+    merged = tmp_path / "merged.db"
+    done: list[int] = []
+    with Archive(str(merged), write=True) as arc:
+        hooks = Hooks(on_progress=done.append, should_stop=lambda: len(done) >= 2)
+        _, counts, stopped = merge(arc, shards, hooks=hooks, batch_size=5)
+    assert stopped and counts.added == 10
+    with Archive(str(merged), write=True) as arc:
+        _, counts, stopped = merge(arc, shards, batch_size=5)
+    # 32 distinct documents in 36 rows: the 10 merged before, 4 in two shards each
+    assert not stopped and (counts.added, counts.already_stored) == (32 - 10, 10 + 4)
+    assert _export(merged) == _export(one)
+    runs = Archive(str(merged), write=False)
+    statuses = runs.conn.execute("SELECT command, status FROM runs ORDER BY id").fetchall()
+    runs.close()
+    assert statuses == [("merge", "interrupted"), ("merge", "completed")]
