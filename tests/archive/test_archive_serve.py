@@ -59,11 +59,15 @@ def served_db(seed_db: Path, tmp_path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def serving(db: Path, log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(
+    db: Path, log_path: Path, env: dict[str, str] | None = None, *options: str
+) -> Iterator[str]:
     """`cleaner serve DB` in a subprocess; yields its base URL; stopped with SIGTERM after."""
     port = free_port()
     log = open(log_path, "wb")  # noqa: SIM115 - closed in finally
-    proc = cleaner_process("serve", str(db), "--port", str(port), stdout=log, stderr=log, env=env)
+    proc = cleaner_process(
+        "serve", str(db), "--port", str(port), *options, stdout=log, stderr=log, env=env
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
