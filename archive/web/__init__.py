@@ -53,6 +53,7 @@ def is_archive(datasette: Any, database: str | None) -> bool:
 def startup(datasette: Any) -> None:
     if config(datasette).get("limits"):
         limits.install_watchdog()
+        limits.quiet_errors()
 
 
 @hookimpl
@@ -89,7 +90,9 @@ def _rewrite(scope: dict[str, Any], databases: list[str]) -> dict[str, Any]:
     text shown back in the search box means the same when submitted again.
     """
     path = scope.get("path", "")
-    if not any(re.fullmatch(rf"/{re.escape(tilde_encode(db))}/articles(\.\w+)?", path) for db in databases):
+    if not any(
+        re.fullmatch(rf"/{re.escape(tilde_encode(db))}/articles(\.\w+)?", path) for db in databases
+    ):
         return scope
     args = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), True)
     if not any(k == "_search" for k, _ in args) or any(k == "_searchmode" for k, _ in args):
@@ -205,17 +208,17 @@ def extra_template_vars(
         return {}
     if view_name == "row":
         return _article_vars(datasette, database, request)
-    if view_name == "table" and "_col" not in request.args and "_nocol" not in request.args:
-        if request.args.get("_view") != "full":
-            full = request.path + "?" + urlencode([*_pairs(request), ("_view", "full")])
-            return {
-                "cleaner_lean": {
-                    "full_url": full,
-                    "article_base": datasette.urls.table(database, "articles"),
-                    "excerpt_chars": EXCERPT_CHARS,
-                    "search_url": datasette.urls.database(database) + "/search",
-                }
+    chosen = {"_col", "_nocol"} & {k for k, _ in _pairs(request)}
+    if view_name == "table" and not chosen and request.args.get("_view") != "full":
+        full = request.path + "?" + urlencode([*_pairs(request), ("_view", "full")])
+        return {
+            "cleaner_lean": {
+                "full_url": full,
+                "article_base": datasette.urls.table(database, "articles"),
+                "excerpt_chars": EXCERPT_CHARS,
+                "search_url": datasette.urls.database(database) + "/search",
             }
+        }
     return {}
 
 
@@ -251,7 +254,9 @@ async def _article_vars(datasette: Any, database: str, request: Any) -> dict[str
     return {
         "cleaner_article": {
             "row": article,
-            "paragraphs": [p.strip() for p in _PARAGRAPHS.split(article.get("text") or "") if p.strip()],
+            "paragraphs": [
+                p.strip() for p in _PARAGRAPHS.split(article.get("text") or "") if p.strip()
+            ],
             "removals": sorted(by_rule.values(), key=lambda g: (-len(g["lines"]), g["rule"])),
             "removed_lines": len(removals.rows),
             "original": original,

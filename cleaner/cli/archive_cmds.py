@@ -385,6 +385,8 @@ def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: b
     try:
         max_value_bytes = prepare(path)
         warning = check_exposure(host, allow_sql, i_know)
+        if warning:
+            click.echo(f"cleaner: {warning}", err=True)
         check_port(host, port)
     except ArchiveError as exc:
         if debug:
@@ -399,8 +401,6 @@ def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: b
         meta = Path(tmp) / "metadata.json"
         data = metadata_for(path, max_value_bytes=max_value_bytes)
         meta.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        if warning:
-            click.echo(f"cleaner: {warning}", err=True)
         sql = "SQL allowed" if allow_sql else "no arbitrary SQL"
         click.echo(
             f"cleaner: serving {db} read-only ({sql}); search: {search_url(path, host, port)}",

@@ -128,7 +128,9 @@ def test_article_page_reads_as_an_article(site: tuple[str, int], page: Any) -> N
         page.screenshot(path=str(docs / "article.png"))
 
 
-def test_removed_lines_are_behind_a_toggle_grouped_by_rule(site: tuple[str, int], page: Any) -> None:
+def test_removed_lines_are_behind_a_toggle_grouped_by_rule(
+    site: tuple[str, int], page: Any
+) -> None:
     base, _ = site
     page.goto(f"{base}/articles/1")  # the first seed: a page with a related-posts list
     toggle = page.locator("details.cleaner-removed")
@@ -147,7 +149,13 @@ def test_articles_table_opens_on_titles(site: tuple[str, int], page: Any) -> Non
     base, _ = site
     page.goto(f"{base}/articles")
     headers = page.locator("table.rows-and-columns th").all_inner_texts()
-    assert [h.strip() for h in headers] == ["title", "publisher", "published", "language", "excerpt"]
+    assert [h.strip() for h in headers] == [
+        "title",
+        "publisher",
+        "published",
+        "language",
+        "excerpt",
+    ]
     titles = page.locator("td.col-title a")
     visible = [
         box
