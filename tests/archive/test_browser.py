@@ -1,7 +1,7 @@
 """`cleaner serve` in headless Chromium (Playwright + Debian's chromium): what a reader sees.
 
 Screenshots go to test-artifacts/browser/ (gitignored); the widths measured are written beside
-them (measures.json). With CLEANER_UPDATE_SCREENSHOT=1 the article page's screenshot is also
+them (measures.json). With CLEANER_UPDATE_SCREENSHOT=1 the first seed's article page is also
 written to docs/img/article.png for the docs. Skipped when chromium or Playwright is missing
 (`make browser-deps` installs chromium).
 """
@@ -121,10 +121,11 @@ def test_article_page_reads_as_an_article(site: tuple[str, int], page: Any) -> N
     record("article_text_column_px", round(column["width"]))
     record("article_page_height_px", page.evaluate("document.documentElement.scrollHeight"))
     page.screenshot(path=str(ARTEFACTS / "article.png"), full_page=True)
-    if os.environ.get("CLEANER_UPDATE_SCREENSHOT"):
+    if os.environ.get("CLEANER_UPDATE_SCREENSHOT"):  # the docs' picture: a seed with metadata
         docs = ROOT / "docs" / "img"
         docs.mkdir(parents=True, exist_ok=True)
         page.set_viewport_size({"width": 1000, "height": 640})
+        page.goto(f"{base}/articles/1")
         page.screenshot(path=str(docs / "article.png"))
 
 
