@@ -55,3 +55,28 @@ def test_every_record_field_is_in_the_contract() -> None:
     documented = {name for cell in first_cells for name in re.findall(r"`(\w+)`", cell)}
     missing = [name for name in RECORD_FIELDS if name not in documented]
     assert not missing, f"record fields missing from docs/spec.md: {missing}"
+
+
+def test_readme_names_every_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path, _ in COMMANDS:
+        if len(path) == 1:
+            assert f"cleaner {path[0]}" in readme, f"README.md never shows `cleaner {path[0]}`"
+
+
+def test_readme_explain_example_is_what_the_command_prints() -> None:
+    """The README's `--explain` block is real output of one sample (long lines cut with ...)."""
+    from click.testing import CliRunner
+
+    from cleaner.cli import cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("`--explain` shows why each line went:", 1)[1].split("```")[1]
+    shown = [line.removesuffix(" ...") for line in block.strip().splitlines()]
+    outputs = [
+        CliRunner().invoke(cli, ["clean", "--explain", str(path)]).output.splitlines()
+        for path in sorted((ROOT / "samples").glob("00*.raw.txt"))
+    ]
+    assert any(all(any(line.startswith(s) for line in out) for s in shown) for out in outputs), (
+        "README's --explain example no longer matches any sample's output"
+    )
