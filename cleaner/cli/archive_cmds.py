@@ -246,10 +246,21 @@ def _marks() -> tuple[str, str]:
 @click.command()
 @click.argument("db", type=click.Path(dir_okay=False))
 @click.argument("query")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=10,
+    show_default=True,
+    help="At most this many results.",
+)
 @click.option("--language", metavar="xx", help="Only articles in this language (ISO 639-1).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="text: a ranked list with snippets; jsonl: one JSON object per hit.",
 )
 @click.option("--all", "all_copies", is_flag=True, help="Show every copy of duplicated stories.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
@@ -351,7 +362,13 @@ def export(
 
 @click.command()
 @click.argument("db", type=click.Path(dir_okay=False, exists=True))
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="The port to listen on.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
