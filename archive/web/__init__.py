@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from archive.search import build_match, hit, statement
 from archive.web import limits
+from archive.web.facets import DayFacet
 
 PLUGIN = "cleaner"
 MARKS = ("\ue000", "\ue001")  # private-use characters: never in a clean text, safe to escape
@@ -54,6 +55,11 @@ def startup(datasette: Any) -> None:
     if config(datasette).get("limits"):
         limits.install_watchdog()
         limits.quiet_errors()
+
+
+@hookimpl
+def register_facet_classes() -> list[type]:
+    return [DayFacet]
 
 
 @hookimpl

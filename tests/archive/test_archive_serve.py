@@ -7,6 +7,7 @@ import contextlib
 import json
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -129,7 +130,7 @@ def test_datasette_serves_search_and_facets(server: str) -> None:
     assert {"language", "publisher", "category", "published"} <= names
     # `published` is faceted by day: a date and a timestamp of that day are one value.
     published = facets.get("results", facets)["published"]  # type: ignore[index]
-    assert published["type"] == "date"
+    assert published["type"] == "day"
     assert all(len(str(v["value"])) == 10 for v in published["results"]), published
     ranked = get_json(f"{server}/db/search.json?q=Pashinyan&_shape=array")
     assert len(ranked) == 2  # type: ignore[arg-type]
@@ -147,6 +148,32 @@ def test_datasette_serves_search_and_facets(server: str) -> None:
     assert status == 200 and b'href="/db/search"' in body
     status, body = get(f"{server}/db/search?q=Pashinyan")
     assert status == 200 and b"Pashinyan" in body
+
+
+@pytest.mark.slow
+def test_published_facet_counts_the_day_the_page_states(served_db: Path, tmp_path: Path) -> None:
+    """Not SQLite's date(), which moves 00:30+03:00 to the day before (UTC)."""
+    conn = sqlite3.connect(served_db)
+    with conn:
+        conn.execute("update articles set published = null")
+        for article_id, published in (
+            (1, "2024-03-12"),
+            (2, "2024-03-12T00:30:00+03:00"),
+            (3, "2024-03-12T23:10"),
+            (4, "2024-03"),
+        ):
+            conn.execute("update articles set published = ? where id = ?", (published, article_id))
+    conn.close()
+    with serving(served_db, tmp_path / "serve.log") as base:
+        data = get_json(f"{base}/db/articles.json?_shape=objects")
+        facet = data["facet_results"]["published"]  # type: ignore[index]
+        assert [(v["value"], v["count"]) for v in facet["results"]] == [("2024-03-12", 3)]
+        status, body = get(facet["results"][0]["toggle_url"])
+        assert status == 200, body[:200]
+        ids = {row["id"] for row in json.loads(body)["rows"]}
+        assert ids == {1, 2, 3}, ids
+        status, body = get(f"{base}/db/articles")
+        assert status == 200 and b"2024-03-12" in body
 
 
 @pytest.mark.slow
