@@ -34,6 +34,7 @@ from archive.web import limits
 from archive.web.facets import DayFacet
 
 PLUGIN = "cleaner"
+TYPED = "cleaner.search_typed"  # scope key: the table search as the user typed it
 MARKS = ("\ue000", "\ue001")  # private-use characters: never in a clean text, safe to escape
 PAGE_SIZE = 20
 EXCERPT_CHARS = 120
@@ -76,6 +77,8 @@ def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
             conf = config(datasette)
             if scope.get("type") == "http":
                 scope = _rewrite(scope, conf.get("databases", []))
+                if TYPED in scope:
+                    send = _typed_in_redirects(send, scope[TYPED])
                 cap = conf.get("limits", {}).get("max_response_bytes")
                 if cap:
                     send = limits.capped_send(send, int(cap))
@@ -104,10 +107,34 @@ def _rewrite(scope: dict[str, Any], databases: list[str]) -> dict[str, Any]:
     if not any(k == "_search" for k, _ in args) or any(k == "_searchmode" for k, _ in args):
         return scope
     kept = [(k, v) for k, v in args if k != "_search"]
-    match = build_match(next(v for k, v in args if k == "_search"))
+    typed = next(v for k, v in args if k == "_search")
+    match = build_match(typed)
     if match is not None:
         kept += [("_search", match), ("_searchmode", "raw")]
-    return {**scope, "query_string": urlencode(kept).encode()}
+    return {**scope, "query_string": urlencode(kept).encode(), TYPED: typed}
+
+
+def _typed_in_redirects(send: limits.Send, typed: str) -> limits.Send:
+    """Datasette redirects a table form's submission to a URL built from the (rewritten)
+    arguments: put back what the user typed, so the address bar keeps their words."""
+
+    async def wrapped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and 300 <= message.get("status", 200) < 400:
+            headers = []
+            for name, value in message.get("headers", []):
+                if name.lower() == b"location" and b"?" in value:
+                    path, query = value.decode("latin-1").split("?", 1)
+                    args = [
+                        (k, typed if k == "_search" else v)
+                        for k, v in parse_qsl(query, keep_blank_values=True)
+                        if k != "_searchmode"
+                    ]
+                    value = f"{path}?{urlencode(args)}".encode("latin-1")
+                headers.append((name, value))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
 
 
 @hookimpl
@@ -214,18 +241,20 @@ def extra_template_vars(
         return {}
     if view_name == "row":
         return _article_vars(datasette, database, request)
+    shown = {"search": request.scope[TYPED]} if TYPED in request.scope else {}
     chosen = {"_col", "_nocol"} & {k for k, _ in _pairs(request)}
     if view_name == "table" and not chosen and request.args.get("_view") != "full":
         full = request.path + "?" + urlencode([*_pairs(request), ("_view", "full")])
         return {
+            **shown,
             "cleaner_lean": {
                 "full_url": full,
                 "article_base": datasette.urls.table(database, "articles"),
                 "excerpt_chars": EXCERPT_CHARS,
                 "search_url": datasette.urls.database(database) + "/search",
-            }
+            },
         }
-    return {}
+    return shown
 
 
 async def _article_vars(datasette: Any, database: str, request: Any) -> dict[str, Any]:
