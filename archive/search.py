@@ -23,6 +23,7 @@ from cleaner.document import RECORD_FIELDS
 # expression build_match returns means the same when typed again), or a bare word.
 _TOKEN = re.compile(r'"([^"]*)"(\*?)|([^\s"]+)')
 _WORDISH = re.compile(r"\w")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # FTS5 stops reading its expression at a NUL
 _OPERATORS = ("AND", "OR", "NOT")
 
 
@@ -40,7 +41,7 @@ def _quote(term: str) -> str | None:
 def build_match(query: str) -> str | None:
     """The FTS5 MATCH expression for what a user typed, or None when nothing is searchable."""
     tokens: list[tuple[str, str]] = []
-    for phrase, star, word in _TOKEN.findall(fold(query)):
+    for phrase, star, word in _TOKEN.findall(_CONTROL.sub(" ", fold(query))):
         if word in _OPERATORS:
             tokens.append(("op", word))
             continue

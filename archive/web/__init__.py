@@ -150,7 +150,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
     route = request.url_vars["database"]
     db = datasette.get_database(route=route)
     q = request.args.get("q", "")
-    language = request.args.get("language") or None
+    language = (request.args.get("language") or "").strip().lower() or None
     all_copies = request.args.get("all") == "1"
     offset = _int(request.args.get("offset"), 0)
     found = statement(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -452,3 +455,60 @@ def test_search_page_and_canned_queries_are_served(server: str) -> None:
         assert get(f"{server}/db/{name}.json")[0] == 200
     plugins = get_json(f"{server}/-/plugins.json?_shape=array")
     assert any(p["name"] == "cleaner" for p in plugins)  # type: ignore[index, union-attr]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run the server as a user who cannot write the archive",
+)
+def test_a_server_that_cannot_write_sees_commits_still_in_the_wal(seeds: Path) -> None:
+    """The server's user (nobody) cannot write the file nor its folder; a writer keeps the
+    WAL from being checkpointed; new articles must still show (immutable mode hid them)."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        os.chmod(folder, 0o755)
+        db = Path(folder) / "news.db"
+        assert invoke("archive", str(db), str(seeds)).exit_code == 0
+        holder = sqlite3.connect(db)  # keeps the WAL alive, as a long `cleaner archive` does
+        holder.execute("PRAGMA wal_autocheckpoint = 0")
+        holder.execute("SELECT count(*) FROM articles").fetchall()
+        port = free_port()
+        exe = Path(sys.executable).with_name("cleaner")
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(exe)]
+        log = Path(folder) / "serve.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [*command, "serve", str(db), "--port", str(port)],
+                stdout=out,
+                stderr=out,
+                env={**os.environ, "HOME": folder},
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, log.read_text()
+                with contextlib.suppress(OSError):
+                    if get(f"{base}/-/versions.json")[0] == 200:
+                        break
+                assert time.monotonic() < deadline, "Datasette did not start within 60 s"
+                time.sleep(0.1)
+            assert get_json(f"{base}/news/search.json?q=Lisbon")["rows"] == []
+            doc = Path(folder) / "tram.txt"
+            doc.write_text(
+                "Tram line reopens in Lisbon\n\nThe city's tram line reopened on Friday after a "
+                "year of track repairs, the transport company said, and extra trams will run on "
+                "weekends.\n"
+            )
+            assert invoke("archive", str(db), "--input", "text", str(doc)).exit_code == 0
+            assert Path(f"{db}-wal").stat().st_size > 0  # the commit is still in the WAL
+            rows = get_json(f"{base}/news/search.json?q=Lisbon")["rows"]
+            assert [r["title"] for r in rows] == ["Tram line reopens in Lisbon"]  # type: ignore[index, union-attr]
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+            holder.close()
