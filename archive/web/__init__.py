@@ -286,9 +286,12 @@ async def _article_vars(datasette: Any, database: str, request: Any) -> dict[str
         [article["id"]],
     )
     table_url = datasette.urls.table(database, "articles")
+    url = str(article.get("url") or "")
     return {
         "cleaner_article": {
             "row": article,
+            # Only web addresses become links: a scraped `javascript:` URL stays text.
+            "source_url": url if re.match(r"https?://", url, re.I) else None,
             "paragraphs": [
                 p.strip() for p in _PARAGRAPHS.split(article.get("text") or "") if p.strip()
             ],

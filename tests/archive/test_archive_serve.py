@@ -64,10 +64,16 @@ def get_json(url: str) -> dict[str, object]:
 
 @pytest.fixture
 def served_db(seed_db: Path, tmp_path: Path) -> Path:
-    """The seeds plus an article whose text holds a <script> tag."""
+    """The seeds plus an article whose text holds a <script> tag and whose URL is a script."""
     doc = tmp_path / "script.txt"
     doc.write_text(SCRIPT_DOC)
     assert invoke("archive", str(seed_db), "--input", "text", str(doc)).exit_code == 0
+    conn = sqlite3.connect(seed_db)
+    with conn:
+        conn.execute(
+            "update articles set url = 'javascript:window.__pwned=2' where text like '%<script>%'"
+        )
+    conn.close()
     return seed_db
 
 
@@ -186,6 +192,8 @@ def test_script_in_an_article_is_escaped_in_html(server: str, served_db: Path) -
     assert status == 200
     assert b"<script>window.__pwned" not in body
     assert b"&lt;script&gt;window.__pwned=1&lt;/script&gt;" in body
+    assert b'href="javascript:' not in body  # a scraped URL that is a script is not a link
+    assert b"javascript:window.__pwned=2" in body
 
 
 def test_ranked_search_form_points_at_the_served_database() -> None:
