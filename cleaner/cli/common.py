@@ -133,7 +133,7 @@ def warn(source: str, reason: str) -> None:
     click.echo(one_line(f"cleaner: warning: {source}: {reason}"), err=True)
 
 
-from cleaner.cli.output import progress  # noqa: E402 - re-exported: its home is output.py
+from cleaner.cli.output import progress  # noqa: E402, F401 - re-exported; home: output.py
 
 
 @contextlib.contextmanager

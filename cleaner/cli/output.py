@@ -171,11 +171,7 @@ def progress(
     terminal (logs, CI), or, for commands that print documents, when standard output is the
     same terminal: the display would be drawn between the documents.
     """
-    if (
-        quiet
-        or not sys.stderr.isatty()
-        or (quiet_when_stdout_is_terminal and sys.stdout.isatty())
-    ):
+    if quiet or not sys.stderr.isatty() or (quiet_when_stdout_is_terminal and sys.stdout.isatty()):
         yield lambda n: None
         return
     from rich.console import Console
@@ -314,8 +310,8 @@ def run_cli(main: Callable[[], Any], argv: Sequence[str] | None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, --debug for more
         if debug:
             raise
-        message = f"cleaner: error: internal error ({type(exc).__name__}: {exc}); rerun with --debug"
-        click.echo(one_line(message), err=True)
+        message = f"internal error ({type(exc).__name__}: {exc}); rerun with --debug"
+        click.echo(one_line(f"cleaner: error: {message}"), err=True)
         return 1
     if isinstance(code, str):
         click.echo(one_line(code), err=True)
