@@ -172,6 +172,38 @@ def _walk(top: Path) -> Iterator[tuple[str, Path] | InputFailure | InputNotice]:
         stack.extend(reversed(subdirs))
 
 
+def count_documents(paths: Iterable[str], kind: str = "auto") -> int | None:
+    """How many documents (and failures) the paths will give, when that is known without
+    reading them: None for standard input and for files of records (JSON Lines, WARC), whose
+    count only a full read tells. For a progress bar's total; a first look at each file's
+    first bytes tells a JSON Lines file without the extension."""
+    if kind in ("jsonl", "warc"):
+        return None
+    total = 0
+    for entry in iter_paths(list(paths) or ["-"]):
+        if isinstance(entry, InputNotice):
+            continue
+        if isinstance(entry, InputFailure):
+            total += 1
+            continue
+        name, path = entry
+        if path is None:
+            return None
+        by_name = kind if kind != "auto" else kind_from_name(name)
+        if by_name in ("jsonl", "warc"):
+            return None
+        if by_name == "auto":
+            try:
+                with open(path, "rb") as handle:
+                    head = handle.read(512)
+            except OSError:
+                head = b""
+            if head.startswith(b"\x1f\x8b") or sniff_kind(head) != "auto":
+                return None
+        total += 1
+    return total
+
+
 def kind_from_name(name: str) -> str:
     low = name.lower()
     if low.endswith(".gz"):
