@@ -66,6 +66,7 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
                 with quiet:
                     archive.read_to_end(record)  # warcio checks what follows the record
                 if quiet.count > warned:
+                    _resync(archive)
                     yield InputFailure(
                         where,
                         f"record {index} is longer than its Content-Length "
@@ -102,6 +103,16 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
     except Exception as exc:  # noqa: BLE001 - warcio fails on cut headers with any error type
         reason = f"a record is malformed or cut off ({type(exc).__name__})"
         yield InputFailure(name, f"WARC read stopped after {index} record(s): {reason}", exc)
+
+
+def _resync(archive: Any) -> None:
+    """After a record that was longer than its Content-Length, go on at the next line that
+    starts a WARC record: warcio would take the rest of the long record for a header and stop
+    reading the file there."""
+    line = archive.next_line
+    while line and not line.startswith(b"WARC/"):
+        line = archive.reader.readline()
+    archive.next_line = line or None
 
 
 def _missing_bytes(record: object) -> int:
