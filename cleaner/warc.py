@@ -33,6 +33,7 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
         yield InputFailure(name, f"not a WARC file (it starts with {shown!r}, not 'WARC/')")
         return
     index = documents = 0
+    at_end = False  # the rest of the file was the tail of a record longer than it said
     counted = _Counting(stream)
     quiet = _Quiet()
     try:
@@ -66,7 +67,7 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
                 with quiet:
                     archive.read_to_end(record)  # warcio checks what follows the record
                 if quiet.count > warned:
-                    _resync(archive)
+                    at_end = not _resync(archive)
                     yield InputFailure(
                         where,
                         f"record {index} is longer than its Content-Length "
@@ -87,7 +88,9 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
         while counted.read(65536):  # warcio stops quietly at a cut record header
             pass
         leftover = counted.total - int(getattr(archive, "offset", 0))
-        if leftover > 0 and (leftover > len(counted.tail) or counted.tail[-leftover:].strip()):
+        if at_end:
+            pass
+        elif leftover > 0 and (leftover > len(counted.tail) or counted.tail[-leftover:].strip()):
             yield InputFailure(
                 name,
                 f"WARC cut off after record {index}: {leftover} bytes of an incomplete record "
@@ -105,7 +108,7 @@ def read_warc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
         yield InputFailure(name, f"WARC read stopped after {index} record(s): {reason}", exc)
 
 
-def _resync(archive: Any) -> None:
+def _resync(archive: Any) -> bool:
     """After a record that was longer than its Content-Length, go on at the next line that
     starts a WARC record: warcio would take the rest of the long record for a header and stop
     reading the file there."""
@@ -113,6 +116,7 @@ def _resync(archive: Any) -> None:
     while line and not line.startswith(b"WARC/"):
         line = archive.reader.readline()
     archive.next_line = line or None
+    return bool(line)
 
 
 def _missing_bytes(record: object) -> int:

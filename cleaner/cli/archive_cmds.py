@@ -21,6 +21,7 @@ import archive as lib
 from archive import Archive, ArchiveError, Counts, Hooks
 from archive import templates as site_templates
 from archive.store import fingerprinted
+from cleaner.cli.clean_cmd import limit_options
 from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
@@ -163,6 +164,7 @@ _TEMPLATES_HELP = (
 @click.argument("db", type=click.Path(dir_okay=False))
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @input_options
+@limit_options
 @rule_options
 @click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
 @click.option(
@@ -262,6 +264,7 @@ def archive(
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @rule_options
+@limit_options
 @click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
 @_QUIET
 def reclean(

@@ -8,11 +8,13 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import IO, Any
 
 import click
 
+from cleaner import limits
 from cleaner.cli.common import (
     CHUNK,
     build_ruleset,
@@ -28,6 +30,37 @@ from cleaner.cli.output import Rendered, Writer, dumps, error_record, progress, 
 from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
 from cleaner.ruleset import Ruleset
 from cleaner.templates import Templates
+
+
+def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--max-elements and --max-lines: the per-document work bounds of cleaner.limits, set
+    for this process and its workers before any input is cleaned."""
+
+    def configure(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        current = limits.current()
+        field_name = "max_elements" if param.name == "max_elements" else "max_lines"
+        limits.configure(replace(current, **{field_name: value or None}))
+        return value
+
+    func = click.option(
+        "--max-lines",
+        type=click.IntRange(0),
+        default=limits.DEFAULT_MAX_LINES,
+        show_default=True,
+        callback=configure,
+        expose_value=False,
+        help="Refuse a document with more lines than this (0: no limit).",
+    )(func)
+    return click.option(
+        "--max-elements",
+        type=click.IntRange(0),
+        default=limits.DEFAULT_MAX_ELEMENTS,
+        show_default=True,
+        callback=configure,
+        expose_value=False,
+        help="HTML with more elements skips article extraction for a plain tag strip, "
+        "flagged in the record's 'limited' field (0: no limit).",
+    )(func)
 
 
 @click.command()
@@ -62,6 +95,7 @@ from cleaner.templates import Templates
     "--quiet", "-q", is_flag=True, help="No progress display, summary or warnings; errors only."
 )
 @input_options
+@limit_options
 @rule_options
 def clean(
     paths: tuple[str, ...],
