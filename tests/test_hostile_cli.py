@@ -146,10 +146,10 @@ def test_json_output_is_never_nan() -> None:
 def _warc_record(uri: str, body: bytes, length: int | None = None) -> bytes:
     http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + body
     head = (
-        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\n"
+        f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\n"
         "WARC-Date: 2024-01-01T00:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
-        "Content-Length: {n}\r\n\r\n"
-    ).format(uri=uri, n=len(http) if length is None else length)
+        f"Content-Length: {len(http) if length is None else length}\r\n\r\n"
+    )
     return head.encode() + http + b"\r\n\r\n"
 
 
