@@ -167,9 +167,10 @@ def test_html_with_too_many_elements_skips_trafilatura_and_says_so() -> None:
 
 
 def test_text_with_too_many_lines_is_refused_not_truncated() -> None:
-    with pytest.raises(InputError, match="2,000 lines, over the 1,000-line limit"):
+    with pytest.raises(InputError, match="more than 1,000 non-blank lines, the limit"):
         clean("a\n" * 2000, options=CleanOptions(limits=Limits(max_lines=1000)))
     assert clean("a\n" * 2000 + ARTICLE, options=CleanOptions(limits=Limits(max_lines=None)))
+    assert clean("\n" * 5000 + ARTICLE, options=CleanOptions(limits=Limits(max_lines=1000)))
 
 
 def test_cheap_text_keeps_blocks_and_drops_scripts() -> None:
@@ -213,3 +214,92 @@ def test_the_bombs_stay_in_bounds(tmp_path: Path) -> None:
 def test_clean_none_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="bytes or str"):
         clean(None)  # type: ignore[arg-type]
+
+
+def _long_lines() -> list[str]:
+    """Invented lines of the shapes that cost the built-in rules most on the benchmarks:
+    paragraphs of 8,000-20,000 characters (a whole article on one line), full of the words
+    the rules' keywords look for, with separators, symbols and digits."""
+    import random
+
+    rng = random.Random(18)
+    words = [
+        "support",
+        "our",
+        "journalism",
+        "cookies",
+        "consent",
+        "subscribe",
+        "newsletter",
+        "photo",
+        "credit",
+        "share",
+        "follow",
+        "related",
+        "read",
+        "more",
+        "advertisement",
+        "sponsored",
+        "©",
+        "|",
+        "/",
+        "-",
+        "2024",
+        "12:30",
+        "the",
+        "of",
+        "and",
+        "a",
+        "council",
+        "harbour",
+        "budget",
+        "mayor",
+        "spring",
+        "works",
+        "debate",
+        "reporters",
+        "donate",
+        "today",
+        "privacy",
+        "settings",
+        "accept",
+        "all",
+        "partners",
+        "data",
+        "policy",
+        "image:",
+        "Photo:",
+        "by",
+        "von",
+        "de",
+        "par",
+    ]
+    lines = []
+    for size in (8_000, 12_000, 20_000):
+        for _ in range(3):
+            text = []
+            while sum(map(len, text)) < size:
+                text.append(rng.choice(words))
+                if rng.random() < 0.08:
+                    text[-1] += rng.choice(".,!?:;")
+            lines.append(" ".join(text))
+    return lines
+
+
+@pytest.mark.slow
+def test_builtin_rules_are_far_from_their_time_limit() -> None:
+    from cleaner.ruleset import BUILTIN_MATCH_TIMEOUT
+
+    lines = _long_lines()
+    worst: list[tuple[float, str]] = []
+    for rule in default_ruleset():
+        matcher = rule.compile()
+        spent = 0.0
+        for line in lines:
+            start = time.thread_time()
+            matcher.search(line)
+            spent = max(spent, time.thread_time() - start)
+        worst.append((spent, rule.id))
+    worst.sort(reverse=True)
+    print("slowest built-in rules (s):", worst[:3])
+    assert worst[0][0] < BUILTIN_MATCH_TIMEOUT / 5, worst[:5]
