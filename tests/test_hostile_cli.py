@@ -403,3 +403,27 @@ def test_clean_prints_a_summary_on_a_terminal(
             stream=False,
         )
     assert "cleaner: 1 cleaned, 1 failed in " in err.getvalue()
+
+
+def test_export_and_search_to_a_full_disk(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    for args in (["export", str(db)], ["search", str(db), "harbour", "--format", "jsonl"]):
+        with open("/dev/full", "wb") as full:
+            result = cleaner(*args, stdout=full)
+        assert result.returncode == 1, args
+        assert stderr_lines(result) == [
+            "cleaner: error writing the output: no space left on device"
+        ]
+
+
+def test_memory_error_in_rules_check_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.cli.rules_cmd as rules_cmd
+    from cleaner.cli import main
+
+    def exhausted(ruleset: object) -> list[str]:
+        raise MemoryError
+
+    monkeypatch.setattr(rules_cmd, "check_ruleset", exhausted)
+    with pytest.raises(SystemExit) as stopped:
+        main(["rules", "check"])
+    assert stopped.value.code == 1
