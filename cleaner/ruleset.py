@@ -548,6 +548,9 @@ def parse_rule_file(text: str, file: str, *, builtin: bool = False) -> list[Rule
     entries = data.get("rule", [])
     if not isinstance(entries, list):
         raise RuleFileError(f"{file}: ?: expected [[rule]] tables")
+    vocab = _vocab(data.get("vocab", {}), file)
+    if vocab:
+        entries = [_with_vocab(entry, vocab, file, n) for n, entry in enumerate(entries, 1)]
     rules = [_parse_rule(entry, file, n, lazy=builtin) for n, entry in enumerate(entries, 1)]
     if builtin:
         rules = [
@@ -555,6 +558,33 @@ def parse_rule_file(text: str, file: str, *, builtin: bool = False) -> list[Rule
             for rule in rules
         ]
     return rules
+
+
+_VOCAB_REF = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _vocab(table: Any, file: str) -> dict[str, str]:
+    """A file's `[vocab]`: named pieces of pattern (word lists) that its patterns use as
+    `{{name}}`, so a long pattern does not repeat a list it needs twice."""
+    if not isinstance(table, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in table.items()
+    ):
+        raise RuleFileError(f"{file}: [vocab]: every entry must be a non-empty string")
+    return table
+
+
+def _with_vocab(entry: Any, vocab: dict[str, str], file: str, position: int) -> Any:
+    """The rule's table with `{{name}}` in its pattern replaced by the file's vocab entry."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("pattern"), str):
+        return entry
+
+    def expand(ref: re.Match[str]) -> str:
+        if ref.group(1) not in vocab:
+            rule = entry.get("id", f"rule #{position}")
+            raise RuleFileError(f"{file}: {rule}: unknown vocab name {ref.group(1)!r}")
+        return vocab[ref.group(1)]
+
+    return {**entry, "pattern": _VOCAB_REF.sub(expand, entry["pattern"])}
 
 
 def _rule_id_before_error(text: str, message: str) -> str:
