@@ -131,7 +131,7 @@ class RuleTimeoutWarning(UserWarning):
 _ALLOWED_KEYS = {
     "id", "category", "description", "pattern", "phrases", "ignore_case", "keywords",
     "remove", "languages", "where", "max_words", "date_source", "aliases", "preview",
-    "examples_remove", "examples_keep",
+    "examples_remove", "examples_keep", "code",
 }  # fmt: skip
 
 
@@ -158,6 +158,10 @@ class Rule:
     guarded: bool = True  # search under a timeout whatever the line's length
     builtin: bool = False  # shipped with the package: BUILTIN_MATCH_TIMEOUT, no document budget
     flags: int = regex.V0
+    # A rule decided in code (the headline, the generic classifier, site templates): the module
+    # that applies it. It has no pattern; it is registered so that every id a removal can
+    # carry is listed, shown and documented like the others.
+    code: str = ""
     # The compiled regex.Pattern of `pattern_text`: set on first use (`compile`), so that a
     # copy made with dataclasses.replace() compiles its own pattern again.
     matcher: Any = field(default=None, init=False, compare=False, repr=False)
@@ -216,16 +220,21 @@ class Rule:
 class Ruleset:
     """An ordered collection of rules with a version hash of the files they came from."""
 
-    rules: tuple[Rule, ...]
+    rules: tuple[Rule, ...]  # the rules the engine matches, in order
     version: str
     files: tuple[str, ...] = ()
+    code_rules: tuple[Rule, ...] = ()  # the rules decided in code (`Rule.code`)
     _by_id: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for rule in self.rules:
+        for rule in self.all_rules():
             self._by_id[rule.id] = rule
             for alias in rule.aliases:
                 self._by_id.setdefault(alias, rule)
+
+    def all_rules(self) -> tuple[Rule, ...]:
+        """Every registered rule: the matched ones, then those decided in code."""
+        return self.rules + self.code_rules
 
     def get(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
@@ -278,6 +287,8 @@ def _parse_rule(data: dict[str, Any], file: str, position: int = 0, *, lazy: boo
     if where_kind not in WHERE_KINDS:
         raise RuleFileError(f"{where}: 'where' must be one of {', '.join(WHERE_KINDS)}")
     pattern, phrases = data.get("pattern"), data.get("phrases")
+    if "code" in data:
+        return _code_rule(data, rule_id, category, description, file, where, builtin=lazy)
     if (pattern is None) == (phrases is None):
         raise RuleFileError(f"{where}: give exactly one of 'pattern' or 'phrases'")
     ignore_case = bool(data.get("ignore_case", phrases is not None))
@@ -327,6 +338,35 @@ def _parse_rule(data: dict[str, Any], file: str, position: int = 0, *, lazy: boo
     if compiled is not None:
         object.__setattr__(rule, "matcher", compiled)  # checked above: not compiled twice
     return rule
+
+
+def _code_rule(
+    data: dict[str, Any],
+    rule_id: str,
+    category: str,
+    description: str,
+    file: str,
+    where: str,
+    *,
+    builtin: bool,
+) -> Rule:
+    """A rule decided in code: registered, listed and documented, never matched."""
+    code = data["code"]
+    if not builtin:
+        raise RuleFileError(f"{where}: 'code' is only for the package's own rules")
+    if not isinstance(code, str) or not code.startswith("cleaner."):
+        raise RuleFileError(f"{where}: 'code' must name a module of cleaner")
+    if "pattern" in data or "phrases" in data:
+        raise RuleFileError(f"{where}: a rule decided in code has no 'pattern' or 'phrases'")
+    return Rule(
+        id=rule_id,
+        category=category,
+        description=description.strip(),
+        aliases=tuple(_string_list(data, "aliases", where)),
+        source_file=file,
+        builtin=True,
+        code=code,
+    )
 
 
 def may_backtrack(pattern: str) -> bool:
@@ -618,7 +658,12 @@ def build_ruleset(sources: Iterable[tuple[str, str]], *, builtin_count: int = 0)
                     raise RuleFileError(f"{name}: {rule.id}: duplicate id (also in {seen[key]})")
                 seen[key] = name
             rules.append(rule)
-    return Ruleset(tuple(rules), digest.hexdigest()[:12], tuple(names))
+    return Ruleset(
+        tuple(r for r in rules if not r.code),
+        digest.hexdigest()[:12],
+        tuple(names),
+        code_rules=tuple(r for r in rules if r.code),
+    )
 
 
 def builtin_sources() -> list[tuple[str, str]]:
@@ -649,6 +694,7 @@ def directory_sources(directory: str | Path) -> list[tuple[str, str]]:
 
 
 _DEFAULT: Ruleset | None = None
+CODE_RULES_FILE = "rules/code.toml"
 
 
 def default_ruleset() -> Ruleset:
@@ -661,8 +707,13 @@ def default_ruleset() -> Ruleset:
 
 
 def load_ruleset(extra_dirs: Iterable[str | Path] = (), *, defaults: bool = True) -> Ruleset:
-    """Built-in rules (unless `defaults` is false) followed by the rules of each directory."""
-    sources = builtin_sources() if defaults else []
+    """Built-in rules (unless `defaults` is false) followed by the rules of each directory.
+
+    The rules decided in code (rules/code.toml) are always registered: the code runs anyway.
+    """
+    sources = builtin_sources()
+    if not defaults:
+        sources = [source for source in sources if source[0] == CODE_RULES_FILE]
     builtin_count = len(sources)
     for directory in extra_dirs:
         sources.extend(directory_sources(directory))

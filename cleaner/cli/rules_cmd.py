@@ -8,7 +8,6 @@ import click
 
 from cleaner.cli.common import rule_warnings
 from cleaner.errors import RuleFileError
-from cleaner.metadata import BUILTIN_RULES
 from cleaner.rulecheck import check_ruleset, run_examples
 from cleaner.ruleset import CATEGORIES, Ruleset, load_ruleset
 
@@ -47,13 +46,10 @@ def list_rules(directory: str | None, category: str | None, no_default_rules: bo
     """
     ruleset = _load(directory, no_default_rules)
     rows = [
-        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove, r.description)
-        for r in ruleset
-    ]
-    if not no_default_rules:
-        from cleaner.generic import GENERIC_RULES
-
-        rows += [(k, c, "*", "line", d) for k, (c, d) in {**BUILTIN_RULES, **GENERIC_RULES}.items()]
+        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove if not r.code else "code",
+         r.description)
+        for r in ruleset.all_rules()
+    ]  # fmt: skip
     if category:
         rows = [row for row in rows if row[1] == category]
     for rule_id, cat, langs, remove, description in rows:
@@ -106,6 +102,9 @@ def show_rule(rule_id: str, directory: str | None) -> None:
     click.echo(f"  {rule.description}")
     if rule.aliases:
         click.echo(f"  formerly: {', '.join(rule.aliases)}")
+    if rule.code:
+        click.echo(f"  file: {rule.source_file}; decided in code by {rule.code} (no pattern)")
+        return
     click.echo(f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}")
     click.echo(f"  languages: {', '.join(sorted(rule.languages)) or 'all'}")
     click.echo(f"  pattern: {rule.pattern_text}")
