@@ -326,3 +326,104 @@ def test_quiet_archive_prints_nothing(tmp_path: Path) -> None:
     src.write_text(EN, encoding="utf-8")
     result = run(["archive", str(tmp_path / "q.db"), str(src), "--quiet"])
     assert result.exit_code == 0 and result.stderr == ""
+
+
+# --- progress and summary ------------------------------------------------------------------
+
+
+class _Terminal:
+    """A terminal for rich and for the summary line."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+    def getvalue(self) -> str:
+        return self.buffer.getvalue()
+
+
+def test_progress_bar_with_a_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from cleaner.cli.output import progress
+
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    with progress("archiving", total=10) as advance:
+        advance(4)
+    assert "4/10" in err.getvalue() and "40%" in err.getvalue()
+
+
+def test_count_documents_knows_files_not_records(tmp_path: Path) -> None:
+    from cleaner.inputs import count_documents
+
+    (tmp_path / "a.txt").write_text(EN)
+    (tmp_path / "b.html").write_text("<p>x</p>")
+    assert count_documents([str(tmp_path)]) == 2
+    (tmp_path / "c").write_text('{"text": "a record"}\n')  # JSON Lines without the extension
+    assert count_documents([str(tmp_path)]) is None
+    assert count_documents(["-"]) is None
+
+
+def test_clean_prints_a_summary_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleaner.cli.clean_cmd import _write_all
+    from cleaner.inputs import read_inputs
+    from cleaner.ruleset import default_ruleset
+
+    (tmp_path / "a.txt").write_text(EN)
+    (tmp_path / "b.txt").write_text("  \n")
+    err = _Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "stdout", _Terminal())  # no progress bar between documents
+    with pytest.raises(SystemExit):
+        _write_all(
+            read_inputs([str(tmp_path)]),
+            "text",
+            False,
+            default_ruleset(),
+            (),
+            False,
+            "auto",
+            1,
+            False,
+            None,
+            stream=False,
+        )
+    assert "cleaner: 1 cleaned, 1 failed in " in err.getvalue()
+
+
+def test_export_and_search_to_a_full_disk(tmp_path: Path) -> None:
+    db = _archive(tmp_path)
+    for args in (["export", str(db)], ["search", str(db), "harbour", "--format", "jsonl"]):
+        with open("/dev/full", "wb") as full:
+            result = cleaner(*args, stdout=full)
+        assert result.returncode == 1, args
+        assert stderr_lines(result) == [
+            "cleaner: error writing the output: no space left on device"
+        ]
+
+
+def test_memory_error_in_rules_check_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.cli.rules_cmd as rules_cmd
+    from cleaner.cli import main
+
+    def exhausted(ruleset: object) -> list[str]:
+        raise MemoryError
+
+    monkeypatch.setattr(rules_cmd, "check_ruleset", exhausted)
+    with pytest.raises(SystemExit) as stopped:
+        main(["rules", "check"])
+    assert stopped.value.code == 1
