@@ -10,9 +10,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from cleaner.dates import WEEKDAY, dateline, parse_date
+from cleaner.dates import WEEKDAY, dateline, find_dates, parse_date
 from cleaner.engine import TOP_UNITS, Match, is_body_like
 from cleaner.lines import Unit
 
@@ -37,6 +38,8 @@ class Metadata:
     title: str | None = None
     published: str | None = None
     published_source: str | None = None
+    modified: str | None = None
+    modified_source: str | None = None
     page_date: str | None = None
     publisher: str | None = None
     category: str | None = None
@@ -179,6 +182,7 @@ def collect(
 
 
 _LIST_CATEGORIES = frozenset({"related-lists", "comments"})
+_LIST_RULES = frozenset({"related", "comments"})  # their rule ids' prefixes
 _UPDATED = re.compile(
     r"^\W*(?:(?:last\s+)?updated|обновлено|изменено|(?:zuletzt\s+)?aktualisiert|stand\b"
     r"|mis\s+à\s+jour|actualisé|actualizado|última\s+actualización)",
@@ -410,3 +414,257 @@ def html_locale(raw_html: str) -> str | None:
     """The page's `<html lang="en-GB">` when it names a region: it decides 03/12 vs 12/03."""
     found = _HTML_LANG.search(raw_html[:5000])
     return found.group(1) if found else None
+
+
+# Dates read from every line of a scrape, removed or kept: removal and metadata are separate
+# decisions (a "Publié le … · Mis à jour le …" line is boilerplate, and the page's dates).
+_PUBLISHED_LABEL = re.compile(
+    r"(?:published|posted|first\s+published|publiziert|veröffentlicht|erschienen|erstellt"
+    r"|publié|publiée|mis\s+en\s+ligne|publicado|publicada|опубликовано|размещено"
+    r"|дата\s+публикации|pubblicato|publicerad|gepubliceerd|opublikowano|publicação"
+    r"|originally|created|(?:artikel|beitrag|meldung|nachricht)\s+vom)",
+    re.IGNORECASE,
+)
+_MODIFIED_LABEL = re.compile(
+    r"(?:updated|modified|aktualisiert|geändert|editiert|zuletzt|\bstand\b|mis\s+à\s+jour"
+    r"|actualisé|modifié|actualizado|actualizada|actualización|обновлено|изменено|обновлен"
+    r"|aggiornato|atualizado|bijgewerkt|zaktualizowano|last\s+edited)",
+    re.IGNORECASE,
+)
+# Dates a line shows that are not the page's: events, memberships, deadlines, the clock.
+_OTHER_LABEL = re.compile(
+    r"(?:regist|joined|member\s+since|mitglied|release|\bbis\b|\buntil\b|\bvom\b|\bfrom\b"
+    r"|aktuelle\s+zeit|current\s+time|revision|deadline|frist|termin|event|veranstaltung"
+    r"|geboren|\bborn\b|\bdu\b|\bau\b|\bdel\b|\bal\b|\bс\b|\bпо\b|copyright|©|\bab\b|\bam\s+\w+\s+\d"
+    r"|reply|antworten|répondre|responder|ответить|says|sagt|schreibt|wrote|\bzum\b|seit|since"
+    r"|expires|valid|gültig|erscheint|coming|ends|starts|beginn|abgerufen|retrieved|accessed)",
+    re.IGNORECASE,
+)
+_PAGE_TITLE_SPLIT = re.compile(r"\s+[|–—:·»/-]\s+|\s*\|\s*")
+_SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?=/|$|\.html?|[-_](?!\d))")
+_DMY_TLDS = (".uk", ".ie", ".au", ".nz", ".in", ".za", ".sg", ".ng", ".ke", ".pk")
+_BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|автор|текст)\s+[^\W\d_]", re.IGNORECASE)
+_RANGE_START = re.compile(r"\d\.?\s*(?:[-–—]|bis|to|au|al|до)\s*$", re.IGNORECASE)
+LABEL_REACH = 40  # a label stands at most this many characters before its date
+DATE_WINDOW_BEFORE = 6  # units above the headline in which a dateline can stand
+DATE_WINDOW_AFTER = 16  # units below it
+LEAD_WINDOW = 8  # without a headline: units above the first paragraph
+LIST_GAP = 6  # dates in units this close chain into one run ...
+LIST_DATES = 3  # ... and a run with this many different dates is a dated list
+
+
+@dataclass(slots=True)
+class _Candidate:
+    index: int  # the unit's index
+    value: str
+    label: str | None  # "published", "modified", "other" or None
+    prose: bool  # inside a sentence of the story
+    widget: bool  # a bare "Wednesday, 3 July 2024": the day the page was viewed
+    listed: bool = False
+
+
+def url_date(url: str | None) -> str | None:
+    """The date a URL's path states (`/2024/03/12/slug`), or None."""
+    found = _URL_DATE.search(url or "")
+    if not found:
+        return None
+    try:
+        return date(int(found[1]), int(found[2]), int(found[3])).isoformat()
+    except ValueError:
+        return None
+
+
+def _day_first(text: str, url: str | None) -> bool | None:
+    """Whether the page writes 03/04 as 3 April: its own slashed dates tell (a 14/04 or a
+    04/14), else its domain (en-GB, .au, …); None leaves it to the language."""
+    dmy = mdy = 0
+    for first, second in _SLASHED_DATE.findall(text):
+        if int(first) > 12 >= int(second):
+            dmy += 1
+        elif int(second) > 12 >= int(first):
+            mdy += 1
+    if dmy != mdy:
+        return dmy > mdy
+    host = (url or "").split("//", 1)[-1].split("/", 1)[0]
+    if host.endswith(_DMY_TLDS):
+        return True
+    return None
+
+
+def _headline_index(units: Sequence[Unit], title: str | None) -> int | None:
+    """The headline's unit: the one taken as the title, or the first to repeat the page title
+    the scrape starts with (its longest part between separators)."""
+    taken = [u.index for u in units if u.removed_by == "meta.title"]
+    if taken:
+        return taken[-1]
+    keys = []
+    if title:
+        keys.append(_title_key(title))
+    if units:
+        parts = sorted(
+            (_title_key(p) for p in _PAGE_TITLE_SPLIT.split(units[0].text)), key=len, reverse=True
+        )
+        if parts and len(parts[0]) >= 12:
+            keys.append(parts[0])
+    keys = [k for k in keys if k]
+    if not keys:
+        return None
+    shortest, longest = min(map(len, keys)), max(map(len, keys))
+    for unit in units[1:200]:
+        if not shortest * 0.8 <= len(unit.text) <= longest * 1.5 + 20:
+            continue  # cannot repeat a title: not worth a _title_key
+        key = _title_key(unit.text)
+        if key and any(key == k or (len(k) > 20 and key.startswith(k)) for k in keys):
+            return unit.index
+    return None
+
+
+_MAY_HAVE_DATE = re.compile(r"(?:19|20)\d\d|\d\d[./]\d\d[./]\d\d")
+
+
+def _candidates(
+    units: Sequence[Unit], language: str | None, day_first: bool | None
+) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for unit in units:
+        text = unit.text
+        if len(text) > 400 or not _MAY_HAVE_DATE.search(text):
+            continue
+        if unit.removed_by and unit.removed_by.partition(".")[0] in _LIST_RULES:
+            continue  # a teaser's or a comment's date, as a rule already said
+        found = find_dates(text, language, day_first)
+        previous = 0
+        for item in found:
+            before = text[max(previous, item.start - LABEL_REACH) : item.start]
+            previous = item.end
+            label: str | None = None
+            if _MODIFIED_LABEL.search(before):
+                label = "modified"
+            elif _PUBLISHED_LABEL.search(before):
+                label = "published"
+            elif (
+                _OTHER_LABEL.search(before)
+                or _RANGE_START.search(before)
+                or _OTHER_LABEL.match(text, item.end)
+            ):
+                label = "other"
+            elif _BYLINE.match(text):
+                label = "byline"
+            rest = len(text) - sum(len(f.text) for f in found)
+            prose = (rest > 100 and (label is None or item.start > LABEL_REACH)) or (
+                label is None and item.start > 0 and is_body_like(unit)
+            )
+            widget = label is None and bool(WEEKDAY.match(text)) and rest < 20
+            out.append(_Candidate(unit.index, item.value, label, prose, widget))
+    # A dated list (teasers, comments, an archive): candidates in units at most
+    # LIST_GAP apart chain into a run; a run showing three or more dates is a list.
+    run: list[_Candidate] = []
+    for cand in [*out, None]:
+        if cand is not None and (not run or cand.index - run[-1].index <= LIST_GAP):
+            run.append(cand)
+            continue
+        if len({c.value[:10] for c in run}) >= LIST_DATES:
+            for member in run:
+                member.listed = True
+        run = [cand] if cand is not None else []
+    return out
+
+
+def _lead_index(units: Sequence[Unit]) -> int:
+    """The first unit that reads as a paragraph of the story (or the end)."""
+    return next((u.index for u in units if is_body_like(u)), len(units))
+
+
+def text_dates(
+    meta: Metadata,
+    units: Sequence[Unit],
+    language: str | None,
+    url: str | None,
+    fetched_at: str | None,
+    title: str | None,
+) -> None:
+    """Published, modified and page dates from every dateline and byline of a scrape.
+
+    Labelled dates first ("Publié le", "Aktualisiert am"); else the unlabelled date standing
+    near the headline (a byline), never inside a sentence, a dated list or a weekday widget.
+    A date the URL states decides between candidates; candidates that disagree with nothing to
+    decide leave `published` null.
+    """
+    if not units:
+        return
+    text = "\n".join(u.text for u in units[:400])
+    cands = _candidates(units, language, _day_first(text, url))
+    if not cands:
+        return
+    in_url = url_date(url)
+    head = _headline_index(units, title)
+    lead = _lead_index(units)
+    top = head if head is not None else lead
+    # After the story, a list heading or a comment section starts dates of other pages.
+    end = next(
+        (
+            u.index
+            for u in units[lead:]
+            if u.removed_by and u.removed_by.partition(".")[0] in _LIST_RULES
+        ),
+        len(units),
+    )
+    # A byline's date is not held to the copyright year: a "© Site 2017" footer outlives its
+    # template by years (on the dates tuning pages, holding byline dates to it lost 0.05 of
+    # the pages right and saved no wrong one); a labelled date is, as rule captures are.
+    ok = [
+        c
+        for c in cands
+        if c.index < end
+        and plausible(c.value, fetched_at, meta.copyright_year if c.label else None)
+    ]
+    for cand in ok:
+        cand.widget = cand.widget and cand.index <= top  # below the headline: its byline
+    if meta.modified is None:
+        modified = next((c for c in ok if c.label == "modified" and not c.listed), None)
+        if modified is not None:
+            meta.modified, meta.modified_source = modified.value, "label"
+    if meta.page_date is None:
+        widget = next((c for c in ok if c.widget and c.index <= top), None)
+        if widget is not None:
+            meta.page_date = widget.value[:10]
+    if meta.published is not None:
+        return
+    usable = [
+        c for c in ok if not c.widget and not c.prose and c.label in (None, "published", "byline")
+    ]
+    chosen: _Candidate | None = None
+    source = "byline"
+
+    def distance(c: _Candidate) -> float:
+        if head is None:
+            return c.index
+        return c.index - head if c.index > head else (head - c.index) * 1.5 + 0.5
+
+    labelled = [c for c in usable if c.label == "published" and not c.listed]
+    if labelled:
+        chosen, source = min(labelled, key=distance), "label"
+    elif head is not None:
+        window = [
+            c
+            for c in usable
+            if not c.listed and head - DATE_WINDOW_BEFORE <= c.index <= head + DATE_WINDOW_AFTER
+        ]
+        chosen = min(window, key=distance) if window else None
+    else:  # no headline found: a dateline just above the first paragraph
+        window = [c for c in usable if not c.listed and top - LEAD_WINDOW <= c.index < top]
+        chosen = next((c for c in window if c.index == window[-1].index), None)
+    if in_url is not None:
+        agree = next((c for c in usable if c.value[:10] == in_url), None)
+        if chosen is None or chosen.value[:10] != in_url:
+            chosen = agree
+    if (
+        chosen is not None
+        and source == "byline"
+        and meta.dateline is not None
+        and (int(chosen.value[5:7]), int(chosen.value[8:10])) != meta.dateline
+    ):
+        chosen = None  # the lead's own dateline says another day
+    if chosen is not None:
+        meta.published, meta.published_source = chosen.value, source

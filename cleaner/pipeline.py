@@ -30,6 +30,7 @@ from cleaner.metadata import (
     merge_html,
     normalise_title,
     take_title,
+    text_dates,
 )
 from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
 from cleaner.templates import Templates, apply_template, document_keys, site_and_keys, site_key
@@ -181,6 +182,8 @@ def draft(
         title = title or meta.title
         drop_leading_title(units, title)
     byline_date(meta, units, hint, fetched_at)
+    if kind == "text":
+        text_dates(meta, units, hint, url, fetched_at, title)
     body = "\n\n".join(u.text for u in units if u.kept)
     removed = _accounting(units, ruleset)
     fields = dict(
@@ -195,6 +198,8 @@ def draft(
         category=meta.category,
         author=meta.author,
         published_source=meta.published_source,
+        modified=meta.modified,
+        modified_source=meta.modified_source,
         paywalled=any(r.category == "paywall" for r in removed),
         removed=removed,
         raw_sha256=hashlib.sha256(data).hexdigest(),
