@@ -33,6 +33,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "category",
     "author",
     "published_source",
+    "modified",
+    "modified_source",
     "paywalled",
     "raw_sha256",
     "cleaner_version",
@@ -216,11 +218,19 @@ def _rebuild_table(conn: sqlite3.Connection, name: str, edit: Callable[[str], st
         conn.execute(statement)
 
 
+def _m005_modified(db: sqlite_utils.Database) -> None:
+    # SPEC's `modified` and `modified_source` (the date a page says it was updated): two
+    # nullable columns at the end, so rows archived before read NULL and nothing is rewritten.
+    for column in ("modified", "modified_source"):
+        db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
     ("004_lean_article_indexes", _m004_lean_article_indexes),
+    ("005_modified", _m005_modified),
 ]
 
 

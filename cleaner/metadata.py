@@ -282,6 +282,11 @@ _PUBLISHED_KEYS = (
     "publish-date", "publish_date", "dc.date.issued", "dcterms.created", "parsely-pub-date",
     "sailthru.date", "date",
 )  # fmt: skip
+_MODIFIED_KEYS = (
+    "article:modified_time", "og:updated_time", "datemodified", "dc.date.modified",
+    "dcterms.modified", "last-modified", "lastmod",
+)  # fmt: skip
+_JSONLD_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{8,40})"')
 _JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 _TIME_TAG = re.compile(
     r"<time\b[^>]*(?:itemprop=[\"']datePublished[\"']|\bpubdate\b)[^>]*>", re.IGNORECASE
@@ -289,8 +294,11 @@ _TIME_TAG = re.compile(
 _SITE_SUFFIX = re.compile(r"\s+[|—–-]\s+[^|—–-]{2,60}$")
 
 
-def html_meta_date(raw_html: str) -> str | None:
-    """The publication date the page's head states (`article:published_time`, JSON-LD, ...)."""
+def html_meta_date(raw_html: str, keys: tuple[str, ...] | None = None) -> str | None:
+    """The publication date the page's head states (`article:published_time`, JSON-LD, ...);
+    with `keys=_MODIFIED_KEYS`, the date it says it was modified."""
+    if keys is not None:
+        return _html_meta_modified(raw_html, keys)
     head = raw_html[:300_000]
     found: dict[str, str] = {}
     for tag in _META_TAG.findall(head):
@@ -310,6 +318,25 @@ def html_meta_date(raw_html: str) -> str | None:
         if key in found:
             value = parse_date(found[key])
             if value and plausible(value, None):  # "0001-01-01T00:00:00Z" placeholders
+                return value
+    return None
+
+
+def _html_meta_modified(raw_html: str, keys: tuple[str, ...]) -> str | None:
+    head = raw_html[:300_000]
+    found: dict[str, str] = {}
+    for tag in _META_TAG.findall(head):
+        attrs = {k.lower(): (a if a else b) for k, a, b in _ATTR.findall(tag)}
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
+        if key in keys and attrs.get("content"):
+            found.setdefault(key, attrs["content"].strip())
+    json_ld = _JSONLD_MODIFIED.search(head)
+    if json_ld:
+        found.setdefault("datemodified", json_ld.group(1))
+    for key in keys:
+        if key in found:
+            value = parse_date(found[key])
+            if value and plausible(value, None):
                 return value
     return None
 
@@ -346,20 +373,66 @@ def merge_html(
             meta.published = value
     # htmldate and the category scan are the costly part of HTML metadata: the page computes
     # them when first asked (extract_html.HtmlResult), so they are asked only when missing.
-    meta_date = html_meta_date(raw_html) if meta.published is None else None
-    if meta.published is None:
-        value = meta_date
-        if value is None and html.date:  # htmldate's own guess
-            value = parse_date(html.date, language)
-            if value and year_only(value, raw_html):
-                value = None  # a year is not a day; the lead's dateline has no year either
-            if value and value[:10] in widgets:
-                value = None  # htmldate's guess is the viewing-day widget, not the article's
-        if value and plausible(value, fetched_at, meta.copyright_year):
-            meta.published, meta.published_source = value, "html-meta"
+    scan: Metadata | None = None
+    if meta.published is None or meta.modified is None:
+        url = getattr(html, "_url", None)
+        scan, shown = html_text_dates(html, language, url, fetched_at, meta.copyright_year)
+    if meta.published is None and scan is not None:
+        _html_published(meta, html, raw_html, scan, shown, widgets, language, fetched_at)
+    if meta.modified is None:
+        modified = html_meta_date(raw_html, _MODIFIED_KEYS)
+        if modified is not None:
+            meta.modified, meta.modified_source = modified, "html-meta"
+        elif scan is not None and scan.modified is not None:
+            meta.modified, meta.modified_source = scan.modified, scan.modified_source
     meta.publisher = publisher
     meta.author = meta.author or normalise_author(getattr(html, "author", None))
     meta.category = meta.category or normalise_name(getattr(html, "category", None))
+
+
+def _html_published(
+    meta: Metadata,
+    html: Any,
+    raw_html: str,
+    scan: Metadata,
+    shown: set[str],
+    widgets: list[str],
+    language: str | None,
+    fetched_at: str | None,
+) -> None:
+    """The page's own dateline or byline (read from its visible text) first, then htmldate's
+    guess (`original_date=True`) when the page's shown dates do not contradict it.
+
+    On the dates tuning pages the visible text's date was right where htmldate was wrong more
+    often than the reverse; htmldate alone is kept only when its day is one the page shows
+    (or its meta tags state), since a day shown nowhere is most often a template's date.
+    """
+    meta_date = html_meta_date(raw_html)
+    guess = parse_date(html.date, language) if html.date else None
+    if guess and year_only(guess, raw_html):
+        guess = None  # a year is not a day; the lead's dateline has no year either
+    value, source = scan.published, scan.published_source
+    if (
+        value is not None
+        and source != "label"
+        and guess is not None
+        and meta_date is not None
+        and guess[:10] == meta_date[:10] != value[:10]
+    ):
+        value = None  # an unlabelled date against htmldate and the meta tags together
+    if value is None:
+        value, source = guess, "html-meta"
+        stated = meta_date is not None and value is not None and meta_date[:10] == value[:10]
+        if value and value[:10] in widgets and not stated:
+            value = None  # htmldate's guess is the viewing-day widget, not the article's
+        if value and shown and value[:10] not in shown and not stated:
+            value = None
+    if value and meta_date and meta_date[:10] == value[:10]:
+        value, source = meta_date, "html-meta"  # the same day, with its time and offset
+    # The copyright year is not held against it (the scan holds its labels to it): a stale
+    # "© 2017" footer under a page of 2023 is common.
+    if value and plausible(value, fetched_at):
+        meta.published, meta.published_source = value, source
 
 
 def html_title(title: str, sitename: str | None) -> str | None:
@@ -445,6 +518,7 @@ _SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?![\d
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?=/|$|\.html?|[-_](?!\d))")
 _DMY_TLDS = (".uk", ".ie", ".au", ".nz", ".in", ".za", ".sg", ".ng", ".ke", ".pk")
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|автор|текст)\s+[^\W\d_]", re.IGNORECASE)
+_WORD4 = re.compile(r"[^\W\d_]{4,}")  # a word, not a zone name (GMT) or "am"
 _RANGE_START = re.compile(r"\d\.?\s*(?:[-–—]|bis|to|au|al|до)\s*$", re.IGNORECASE)
 LABEL_REACH = 40  # a label stands at most this many characters before its date
 DATE_WINDOW_BEFORE = 6  # units above the headline in which a dateline can stand
@@ -527,8 +601,16 @@ def _candidates(
     units: Sequence[Unit], language: str | None, day_first: bool | None
 ) -> list[_Candidate]:
     out: list[_Candidate] = []
+    label_line: str | None = None  # a "Published:" standing alone on the line before
     for unit in units:
         text = unit.text
+        previous_label, label_line = label_line, None
+        if len(text) < 40 and not _MAY_HAVE_DATE.search(text):
+            if _MODIFIED_LABEL.search(text):
+                label_line = "modified"
+            elif _PUBLISHED_LABEL.search(text):
+                label_line = "published"
+            continue
         if len(text) > 400 or not _MAY_HAVE_DATE.search(text):
             continue
         if unit.removed_by and unit.removed_by.partition(".")[0] in _LIST_RULES:
@@ -551,6 +633,8 @@ def _candidates(
                 label = "other"
             elif _BYLINE.match(text):
                 label = "byline"
+            elif previous_label and not _WORD4.search(before):
+                label = previous_label
             rest = len(text) - sum(len(f.text) for f in found)
             prose = (rest > 100 and (label is None or item.start > LABEL_REACH)) or (
                 label is None and item.start > 0 and is_body_like(unit)
@@ -583,20 +667,20 @@ def text_dates(
     url: str | None,
     fetched_at: str | None,
     title: str | None,
-) -> None:
+) -> set[str]:
     """Published, modified and page dates from every dateline and byline of a scrape.
 
     Labelled dates first ("Publié le", "Aktualisiert am"); else the unlabelled date standing
     near the headline (a byline), never inside a sentence, a dated list or a weekday widget.
     A date the URL states decides between candidates; candidates that disagree with nothing to
-    decide leave `published` null.
+    decide leave `published` null. Returns the days the page shows.
     """
     if not units:
-        return
+        return set()
     text = "\n".join(u.text for u in units[:400])
     cands = _candidates(units, language, _day_first(text, url))
     if not cands:
-        return
+        return set()
     in_url = url_date(url)
     head = _headline_index(units, title)
     lead = _lead_index(units)
@@ -629,8 +713,9 @@ def text_dates(
         widget = next((c for c in ok if c.widget and c.index <= top), None)
         if widget is not None:
             meta.page_date = widget.value[:10]
+    shown = {c.value[:10] for c in cands}
     if meta.published is not None:
-        return
+        return shown
     usable = [
         c for c in ok if not c.widget and not c.prose and c.label in (None, "published", "byline")
     ]
@@ -668,3 +753,93 @@ def text_dates(
         chosen = None  # the lead's own dateline says another day
     if chosen is not None:
         meta.published, meta.published_source = chosen.value, source
+    return shown
+
+
+# The whole page as a browser shows it, one block per line: what a plain-text scrape of it
+# would hold, so that its datelines and bylines are read by `text_dates` in HTML mode too
+# (trafilatura's article text often leaves the byline out).
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "main",
+        "figure",
+        "figcaption",
+        "blockquote",
+        "pre",
+        "address",
+        "br",
+        "hr",
+        "form",
+        "time",
+    ]
+)
+_SKIP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "svg", "head", "iframe", "select", "option"]
+)
+
+
+def page_text(tree: Any, title: str | None = None) -> str:
+    """The visible text of a parsed page (lxml), blocks on lines, the title first."""
+    from lxml import etree
+
+    out: list[str] = [title or "", "\n"]
+    body = tree.find(".//body")
+    walker = etree.iterwalk(body if body is not None else tree, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _SKIP_TAGS or not tag:
+                walker.skip_subtree()
+                if element.tail:
+                    out.append(element.tail)
+                continue
+            if tag in _BLOCK_TAGS:
+                out.append("\n")
+            if element.text:
+                out.append(element.text)
+        else:
+            if tag in _BLOCK_TAGS:
+                out.append("\n")
+            if element.tail:
+                out.append(element.tail)
+    return "".join(out)
+
+
+def html_text_dates(
+    html: Any, language: str | None, url: str | None, fetched_at: str | None, copyright: int | None
+) -> tuple[Metadata, set[str]]:
+    """`text_dates` on the page's whole visible text (`page_text`), in a Metadata of its own;
+    with the days the page shows outside its prose."""
+    from cleaner.lines import make_units
+
+    found = Metadata(copyright_year=copyright)
+    tree = getattr(html, "_tree", None)  # extract_html.HtmlResult's parsed page
+    if tree is None:
+        return found, set()
+    units, _ = make_units(page_text(tree, html.title))
+    apply_dateline(found, units, language, fetched_at)
+    return found, text_dates(found, units, language, url, fetched_at, html.title)
