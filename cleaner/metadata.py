@@ -49,11 +49,34 @@ class Metadata:
     published_text: str | None = None  # the string `published` was parsed from
 
 
+# What a footer adds to a publisher's name: a platform credit, a rights notice, an age rating.
+_DECORATION = re.compile(
+    r"\s*(?:[·|•,;:–—-]\s*)?(?:(?:proudly\s+)?powered\s+by\b|(?:site\s+|theme\s+|web)?design(?:ed)?"
+    r"\s+by\b|theme\s+by\b|all\s+rights\s+reserved|все\s+права\s+защищены|alle\s+rechte"
+    r"\s+vorbehalten|tous\s+droits\s+réservés|todos\s+los\s+derechos\s+reservados"
+    r"|сетевое\s+издание\b).*$"
+    r"|\s*[·|•,;–—-]?\s*\b\d{1,2}\s*\+\s*$",  # "18+"
+    re.IGNORECASE,
+)
+_LEADING_COPYRIGHT = re.compile(
+    r"^\s*(?:copyright\s*)?(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)\d\d)?"
+    r"\s*[,.]?\s*)?",
+    re.IGNORECASE,
+)
+
+
 def normalise_name(value: str | None) -> str | None:
-    """A publisher, category or author as shown, without ®/™ and trailing punctuation."""
+    """A publisher, category or author as shown, without ®/™, trailing punctuation, or a
+    footer's decorations ("· Proudly powered by WordPress", "Все права защищены. 18+")."""
     if not value:
         return None
     value = _MARKS.sub("", unicodedata.normalize("NFC", value))
+    value = _LEADING_COPYRIGHT.sub("", value)
+    for _ in range(3):  # "X. Все права защищены. 18+": the rating, then the notice
+        shorter = _DECORATION.sub("", value).strip()
+        if shorter == value or not shorter:
+            break
+        value = shorter
     value = _TRAILING.sub("", value.strip())
     value = _TRAILING.sub("", _TRAILING_YEARS.sub("", value))  # "© Le Journal 2024 - ..."
     inner = value[1:-1]
@@ -555,6 +578,43 @@ class _Candidate:
     listed: bool = False
 
 
+_BYLINE_NAME = re.compile(
+    r"^\W*(?:by|von|par|por|di|door|автор|текст)\s*:?\s+(?P<name>[^|·•,;:\d()]{3,60}?)"
+    r"\s*(?:[|·•,;:()–—]|\s-\s|\d|$)",
+    re.IGNORECASE,
+)
+_POWERED = re.compile(
+    r"^\W*(?:©\s*)?(?P<name>[^·|•©]{2,60}?)\s*[·|•–—-]\s*(?:proudly\s+)?powered\s+by\b",
+    re.IGNORECASE,
+)
+_DISTRIBUTED = re.compile(r"\bdistributed\s+by\s+(?P<name>[^.,;|()]{2,60})", re.IGNORECASE)
+FOOTER_UNITS = 40  # a footer's credit lines stand in the page's last units
+
+
+def byline_author(text: str) -> str | None:
+    """The name of a byline (`By Jane Doe | March 12, 2023`, `Von Max Muster, 12.03.2024`)."""
+    found = _BYLINE_NAME.match(text)
+    if not found:
+        return None
+    name = normalise_author(found["name"])
+    if not name or not name[0].isupper() or len(_LETTER_WORD.findall(name)) > 6:
+        return None  # "by the way, …"
+    return name
+
+
+def footer_publisher(meta: Metadata, units: Sequence[Unit]) -> None:
+    """A publisher from a footer's credit line when no copyright line named one:
+    `Pedal & Spoke · Proudly powered by WordPress`, `Distributed by Example Wire`."""
+    if meta.publisher is not None:
+        return
+    for unit in units[-FOOTER_UNITS:]:
+        found = _POWERED.match(unit.text) or _DISTRIBUTED.search(unit.text)
+        if found:
+            meta.publisher = normalise_name(found["name"])
+            if meta.publisher:
+                return
+
+
 def url_date(url: str | None) -> str | None:
     """The date a URL's path states (`/2024/03/12/slug`), or None."""
     found = _URL_DATE.search(url or "")
@@ -694,12 +754,17 @@ def text_dates(
     """
     if not units:
         return set()
+    footer_publisher(meta, units)
     text = "\n".join(u.text for u in units[:400])
     cands = _candidates(units, language, _day_first(text, url))
     if not cands:
         return set()
     in_url = url_date(url)
     head = _headline_index(units, title)
+    if meta.author is None:
+        meta.author = next(
+            (byline_author(units[c.index].text) for c in cands if c.label == "byline"), None
+        )
     lead = _lead_index(units)
     top = head if head is not None else lead
     # After the story, a list heading or a comment section starts dates of other pages.
