@@ -553,7 +553,7 @@ _OTHER_LABEL = re.compile(
     r"|expires|valid|gültig|erscheint|coming|ends|starts|beginn|abgerufen|retrieved|accessed)",
     re.IGNORECASE,
 )
-_PAGE_TITLE_SPLIT = re.compile(r"\s+[|–—:·»/-]\s+|\s*\|\s*")
+_PAGE_TITLE_SPLIT = re.compile(r"\s+[|–—·»-]\s+|\s*\|\s*")  # not ":", which headlines use
 _SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?=/|$|\.html?|[-_](?!\d))")
 _DMY_TLDS = (".uk", ".ie", ".au", ".nz", ".in", ".za", ".sg", ".ng", ".ke", ".pk")
@@ -643,32 +643,51 @@ def _day_first(text: str, url: str | None) -> bool | None:
     return None
 
 
+def _title_parts(first_line: str) -> list[str]:
+    """The keys a scrape's first line (the page's <title>) can show its headline as: the whole
+    line, and its first part before a separator (site and section names follow it)."""
+    parts = [_title_key(p) for p in _PAGE_TITLE_SPLIT.split(first_line)]
+    keys = [_title_key(first_line), *(parts[:1] if len(parts) > 1 else [])]
+    return [k for k in keys if len(k) >= 8 and " " in k]
+
+
 def _headline_index(units: Sequence[Unit], title: str | None) -> int | None:
     """The headline's unit: the one taken as the title, or the first to repeat the page title
-    the scrape starts with (its longest part between separators)."""
+    the scrape starts with (or a part of it before the site's name)."""
     taken = [u.index for u in units if u.removed_by == "meta.title"]
     if taken:
         return taken[-1]
-    keys = []
-    if title:
-        keys.append(_title_key(title))
+    keys = [_title_key(title)] if title else []
     if units:
-        parts = sorted(
-            (_title_key(p) for p in _PAGE_TITLE_SPLIT.split(units[0].text)), key=len, reverse=True
-        )
-        if parts and len(parts[0]) >= 12:
-            keys.append(parts[0])
+        keys += _title_parts(units[0].text)
     keys = [k for k in keys if k]
     if not keys:
         return None
     shortest, longest = min(map(len, keys)), max(map(len, keys))
-    for unit in units[1:200]:
+    for unit in units[1:HEADLINE_SEARCH]:
         if not shortest * 0.8 <= len(unit.text) <= longest * 1.5 + 20:
             continue  # cannot repeat a title: not worth a _title_key
         key = _title_key(unit.text)
         if key and any(key == k or (len(k) > 20 and key.startswith(k)) for k in keys):
             return unit.index
     return None
+
+
+HEADLINE_SEARCH = 200  # units searched for the repeated page title
+
+
+def repeated_headline(units: Sequence[Unit]) -> str | None:
+    """The headline of a plain-text scrape where no other pass found one: the line that repeats
+    its first line (the page's <title>) or the part of it before the site's name. It is taken
+    out of the text as `meta.title` (and the first line as its repetition); None when no line
+    repeats it: a page without a headline has no title."""
+    index = _headline_index(units, None)
+    if index is None or is_body_like(units[index]) or not _looks_like_headline(units[index].text):
+        return None
+    units[index].removed_by = "meta.title"
+    if units[0].kept or units[0].removed_by == "generic.outside-body":
+        units[0].removed_by = "meta.repeated-title"
+    return units[index].text
 
 
 _MAY_HAVE_DATE = re.compile(r"(?:19|20)\d\d|\d\d[./]\d\d[./]\d\d")

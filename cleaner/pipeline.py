@@ -29,6 +29,7 @@ from cleaner.metadata import (
     drop_leading_title,
     merge_html,
     normalise_title,
+    repeated_headline,
     take_title,
     text_dates,
 )
@@ -178,6 +179,8 @@ def draft(
             units[anchor].removed_by = "meta.title"
             if units[0].kept or units[0].removed_by == "generic.outside-body":
                 units[0].removed_by = "meta.repeated-title"
+    if kind == "text" and title is None:
+        title = repeated_headline(units)
     if html_meta is not None:
         title = title or meta.title
         drop_leading_title(units, title)
