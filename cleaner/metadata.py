@@ -114,11 +114,69 @@ _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _looks_like_headline(text: str) -> bool:
-    """A headline has words (not only a date), starts like a sentence, ends without a stop."""
+    """A headline has words (not only a date), starts like a sentence, ends without a stop,
+    and is not a menu."""
     if len(_LETTER_WORD.findall(text)) < 2 or _HEADLINE_END.search(text):
         return False
     first = text.lstrip("\"“«'‘([")[:1]
-    return not first.islower()
+    return not first.islower() and not looks_like_menu(text)
+
+
+# Title case capitalises these too ("Signs Climate Bill Into Law"); a menu has none of them.
+_TITLE_CASE_SMALL = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "vs",
+        "via",
+    ]
+)
+MENU_WORDS = 4  # at least this many words, every one capitalised, none a small word
+
+
+def looks_like_menu(text: str) -> bool:
+    """`Home World Business Tech Sport Opinion`, `Accueil Actualités Sports Culture`: words
+    that all start with a capital, no punctuation, none of the small words an English title
+    case headline capitalises too (sentence-case headlines of other languages have lowercase
+    words)."""
+    tokens = text.split()
+    if len(tokens) < MENU_WORDS or any(not t.isalpha() for t in tokens):
+        return False
+    if not all(t[0].isupper() for t in tokens):
+        return False
+    return not any(t.casefold() in _TITLE_CASE_SMALL for t in tokens)
+
+
+def strip_site_name(title: str | None, units: Sequence[Unit], publisher: str | None) -> str | None:
+    """A scrape's headline taken from its page-title line without the ` | Site Name` suffix,
+    when the suffix names the publisher or the page repeats the headline without it."""
+    if not title:
+        return title
+    suffix = _SITE_SUFFIX.search(title)
+    if suffix is None:
+        return title
+    head = title[: suffix.start()].strip()
+    if publisher and publisher.casefold() in suffix.group(0).casefold():
+        return head
+    key = _title_key(head)
+    if key and any(_title_key(u.text) == key for u in units[:HEADLINE_SEARCH] if len(u.text) < 300):
+        return head
+    return title
 
 
 def take_title(units: Sequence[Unit]) -> str | None:
@@ -199,9 +257,37 @@ def collect(
                 meta.published_text = raw
         if found.rule.remove in ("section", "rest") and found.rule.category in _LIST_CATEGORIES:
             after_lists = True
+    if meta.category is not None and meta.category.casefold() in _NAV_WORDS:
+        meta.category = None  # "Home | About | Contact" is a menu, not a breadcrumb
     if units is not None:
         apply_dateline(meta, units, language, fetched_at)
     return meta
+
+
+# A site's menu entries, never a category or section.
+_NAV_WORDS = frozenset(
+    [
+        "home",
+        "about",
+        "contact",
+        "login",
+        "search",
+        "menu",
+        "subscribe",
+        "impressum",
+        "kontakt",
+        "datenschutz",
+        "startseite",
+        "accueil",
+        "contact",
+        "inicio",
+        "contacto",
+        "главная",
+        "контакты",
+        "о",
+        "нас",
+    ]
+)
 
 
 _LIST_CATEGORIES = frozenset({"related-lists", "comments"})
@@ -408,7 +494,7 @@ def merge_html(
             meta.modified, meta.modified_source = modified, "html-meta"
         elif scan is not None and scan.modified is not None:
             meta.modified, meta.modified_source = scan.modified, scan.modified_source
-    meta.publisher = publisher
+    meta.publisher = publisher or (scan.publisher if scan is not None else None)
     meta.author = meta.author or normalise_author(getattr(html, "author", None))
     meta.category = meta.category or normalise_name(getattr(html, "category", None))
 
@@ -587,6 +673,11 @@ _POWERED = re.compile(
     r"^\W*(?:©\s*)?(?P<name>[^·|•©]{2,60}?)\s*[·|•–—-]\s*(?:proudly\s+)?powered\s+by\b",
     re.IGNORECASE,
 )
+_RIGHTS = re.compile(
+    r"^[\s|·–—-]*(?P<name>[^©\d]{2,60}?)[\s.,;:|—–-]*(?:all\s+rights\s+reserved|все\s+права\s+защищены"
+    r"|alle\s+rechte\s+vorbehalten|tous\s+droits\s+réservés|todos\s+los\s+derechos\s+reservados)",
+    re.IGNORECASE,
+)
 _DISTRIBUTED = re.compile(r"\bdistributed\s+by\s+(?P<name>[^.,;|()]{2,60})", re.IGNORECASE)
 FOOTER_UNITS = 40  # a footer's credit lines stand in the page's last units
 
@@ -604,11 +695,13 @@ def byline_author(text: str) -> str | None:
 
 def footer_publisher(meta: Metadata, units: Sequence[Unit]) -> None:
     """A publisher from a footer's credit line when no copyright line named one:
-    `Pedal & Spoke · Proudly powered by WordPress`, `Distributed by Example Wire`."""
+    `Pedal & Spoke · Proudly powered by WordPress`, `«Деловая лента». Все права защищены`,
+    `Distributed by Example Wire`."""
     if meta.publisher is not None:
         return
     for unit in units[-FOOTER_UNITS:]:
-        found = _POWERED.match(unit.text) or _DISTRIBUTED.search(unit.text)
+        text = unit.text
+        found = _POWERED.match(text) or _RIGHTS.match(text) or _DISTRIBUTED.search(text)
         if found:
             meta.publisher = normalise_name(found["name"])
             if meta.publisher:
@@ -676,12 +769,25 @@ def _headline_index(units: Sequence[Unit], title: str | None) -> int | None:
 HEADLINE_SEARCH = 200  # units searched for the repeated page title
 
 
+def _before_byline(units: Sequence[Unit]) -> int | None:
+    """The unit just above the first byline (`By Jane Doe`, `Von …`, `Автор: …`) that stands
+    before the story's first paragraph: where a page prints its headline."""
+    lead = _lead_index(units)
+    for unit in units[1:lead]:
+        if _BYLINE_NAME.match(unit.text) and unit.index > 0 and unit.words <= 12:
+            above = units[unit.index - 1]
+            return above.index if 3 <= above.words <= 30 else None
+    return None
+
+
 def repeated_headline(units: Sequence[Unit]) -> str | None:
     """The headline of a plain-text scrape where no other pass found one: the line that repeats
     its first line (the page's <title>) or the part of it before the site's name. It is taken
     out of the text as `meta.title` (and the first line as its repetition); None when no line
     repeats it: a page without a headline has no title."""
     index = _headline_index(units, None)
+    if index is None:
+        index = _before_byline(units)
     if index is None or is_body_like(units[index]) or not _looks_like_headline(units[index].text):
         return None
     units[index].removed_by = "meta.title"

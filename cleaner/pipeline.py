@@ -30,6 +30,7 @@ from cleaner.metadata import (
     merge_html,
     normalise_title,
     repeated_headline,
+    strip_site_name,
     take_title,
     text_dates,
 )
@@ -179,8 +180,9 @@ def draft(
             units[anchor].removed_by = "meta.title"
             if units[0].kept or units[0].removed_by == "generic.outside-body":
                 units[0].removed_by = "meta.repeated-title"
-    if kind == "text" and title is None:
-        title = repeated_headline(units)
+    if kind == "text":
+        title = title if title is not None else repeated_headline(units)
+        title = strip_site_name(title, units, meta.publisher)
     if html_meta is not None:
         title = title or meta.title
         drop_leading_title(units, title)
