@@ -221,8 +221,11 @@ def _rebuild_table(conn: sqlite3.Connection, name: str, edit: Callable[[str], st
 def _m005_modified(db: sqlite_utils.Database) -> None:
     # SPEC's `modified` and `modified_source` (the date a page says it was updated): two
     # nullable columns at the end, so rows archived before read NULL and nothing is rewritten.
+    # Idempotent: an archive whose _migrations lost the record keeps its columns.
+    present = {row[1] for row in db.execute("PRAGMA table_info(articles)").fetchall()}
     for column in ("modified", "modified_source"):
-        db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+        if column not in present:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [

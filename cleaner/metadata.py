@@ -284,8 +284,7 @@ _NAV_WORDS = frozenset(
         "contacto",
         "главная",
         "контакты",
-        "о",
-        "нас",
+        "о нас",
     ]
 )
 
@@ -344,12 +343,17 @@ BYLINE_WINDOW = 3  # units after the headline in which a bare date is its byline
 
 
 def byline_date(
-    meta: Metadata, units: Sequence[Unit], language: str | None, fetched_at: str | None
+    meta: Metadata,
+    units: Sequence[Unit],
+    language: str | None,
+    fetched_at: str | None,
+    decide: bool = True,
 ) -> None:
     """A date standing alone just under the headline, before the lead, is the byline's date.
 
     A viewing-day widget sits above the headline (and is a rule's `page_date`); a date under it
     and above the first paragraph is how blogs and news sites show when the story was published.
+    With `decide=False` the line is only removed: `text_dates` has decided `published`.
     """
     titles = [u.index for u in units if u.removed_by == "meta.title"]
     if not titles:
@@ -370,7 +374,7 @@ def byline_date(
         unit.removed_by = "meta.byline-date"
         month_day = (int(value[5:7]), int(value[8:10]))
         disagrees = meta.dateline is not None and meta.dateline != month_day
-        if meta.published is None and not disagrees:
+        if decide and meta.published is None and not disagrees:
             meta.published, meta.published_source = value, "byline"
         return
 
@@ -641,7 +645,10 @@ _OTHER_LABEL = re.compile(
 )
 _PAGE_TITLE_SPLIT = re.compile(r"\s+[|–—·»-]\s+|\s*\|\s*")  # not ":", which headlines use
 _SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?=/|$|\.html?|[-_](?!\d))")
+# A one-digit day only before "/" or the end: "/2023/10/3-fragen" is a slug starting "3-".
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d\d(?=/|$|\.html?|[-_](?!\d))|\d(?=/|$))"
+)
 _DMY_TLDS = (".uk", ".ie", ".au", ".nz", ".in", ".za", ".sg", ".ng", ".ke", ".pk")
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|автор|текст)\s+[^\W\d_]", re.IGNORECASE)
 _WORD4 = re.compile(r"[^\W\d_]{4,}")  # a word, not a zone name (GMT) or "am"
@@ -935,8 +942,11 @@ def text_dates(
         return c.index - head if c.index > head else (head - c.index) * 1.5 + 0.5
 
     labelled = [c for c in usable if c.label == "published" and not c.listed]
-    if labelled:
-        chosen, source = min(labelled, key=distance), "label"
+    # A label above the story's first paragraph is the page's; one below it may be a
+    # comment's ("posted 14/04/2024") and yields to a byline date near the headline.
+    above = [c for c in labelled if c.index < lead]
+    if above or (labelled and head is None):
+        chosen, source = min(above or labelled, key=distance), "label"
     elif head is not None:
         window = [
             c
@@ -944,6 +954,8 @@ def text_dates(
             if not c.listed and head - DATE_WINDOW_BEFORE <= c.index <= head + DATE_WINDOW_AFTER
         ]
         chosen = min(window, key=distance) if window else None
+        if chosen is None and labelled:
+            chosen, source = min(labelled, key=distance), "label"
     else:  # no headline found: a dateline just above the first paragraph
         window = [c for c in usable if not c.listed and top - LEAD_WINDOW <= c.index < top]
         chosen = next((c for c in window if c.index == window[-1].index), None)

@@ -186,9 +186,9 @@ def draft(
     if html_meta is not None:
         title = title or meta.title
         drop_leading_title(units, title)
-    byline_date(meta, units, hint, fetched_at)
-    if kind == "text":
+    if kind == "text":  # every dateline of the scrape decides; byline_date removes its line
         text_dates(meta, units, hint, url, fetched_at, title)
+    byline_date(meta, units, hint, fetched_at, decide=kind != "text")
     body = "\n\n".join(u.text for u in units if u.kept)
     removed = _accounting(units, ruleset)
     fields = dict(
