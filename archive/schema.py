@@ -218,7 +218,15 @@ def _rebuild_table(conn: sqlite3.Connection, name: str, edit: Callable[[str], st
         conn.execute(statement)
 
 
-def _m005_modified(db: sqlite_utils.Database) -> None:
+def _m005_run_owner(db: sqlite_utils.Database) -> None:
+    # `host:pid` of the process running a run: a run left `running` by a process that is
+    # gone (kill -9, a crash) is marked `interrupted` when the next run starts.
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(runs)")}
+    if "owner" not in columns:  # idempotent: a re-applied migration finds it there
+        db.conn.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
+
+
+def _m006_modified(db: sqlite_utils.Database) -> None:
     # SPEC's `modified` and `modified_source` (the date a page says it was updated): two
     # nullable columns at the end, so rows archived before read NULL and nothing is rewritten.
     # Idempotent: an archive whose _migrations lost the record keeps its columns.
@@ -233,7 +241,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
     ("004_lean_article_indexes", _m004_lean_article_indexes),
-    ("005_modified", _m005_modified),
+    ("005_run_owner", _m005_run_owner),
+    ("006_modified", _m006_modified),
 ]
 
 

@@ -196,10 +196,10 @@ def test_archive_migration_adds_modified_and_keeps_old_rows(tmp_path: Path) -> N
     assert conn.execute("select modified, modified_source from articles").fetchall() == [
         ("2024-05-03", "label")
     ]
-    # As an archive from before migration 005: no such columns, and not recorded.
+    # As an archive from before migration 006: no such columns, and not recorded.
     conn.execute("alter table articles drop column modified")
     conn.execute("alter table articles drop column modified_source")
-    conn.execute("delete from _migrations where name = '005_modified'")
+    conn.execute("delete from _migrations where name = '006_modified'")
     conn.commit()
     conn.close()
     with Archive(db) as arc:

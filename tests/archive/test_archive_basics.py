@@ -99,6 +99,11 @@ def test_query_syntax() -> None:
     assert build_match('C++ "') == '"C++"'
     assert build_match("ёлка") == '"елка"'
     assert build_match('"') is None and build_match("  ") is None
+    assert build_match("a\x00b") == '"a" "b"'  # a NUL ended FTS5's string: "unterminated"
+    assert build_match('"econ"*') == '"econ"*'  # a quoted prefix stays a prefix
+    for typed in ("Kazakh* OR e-mail", '"Recent Posts" C++', "ёлка AND", 'a "b c"* NOT d'):
+        once = build_match(typed)
+        assert once is not None and build_match(once) == once, typed  # the same typed again
 
 
 def test_prefix_and_phrase_search(seed_db: Path) -> None:
@@ -455,7 +460,7 @@ def test_an_archive_from_before_the_lean_indexes_upgrades_in_place(
     db = tmp_path / "old.db"
     stories = [_story(200 + n) for n in range(5)]
     # As migration 003 left it, plus the later ones that add columns today's writer fills
-    # (005: `modified`); 004 then runs on its own, as on an archive of that time.
+    # (006: `modified`); 004 then runs on its own, as on an archive of that time.
     monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS[:3], *MIGRATIONS[4:]])
     with Archive(db) as arc:
         arc.write_batch(arc.start_run("archive", [], "t"), _pending(stories))
