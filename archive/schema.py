@@ -33,6 +33,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "category",
     "author",
     "published_source",
+    "modified",
+    "modified_source",
     "paywalled",
     "raw_sha256",
     "cleaner_version",
@@ -224,12 +226,23 @@ def _m005_run_owner(db: sqlite_utils.Database) -> None:
         db.conn.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
 
 
+def _m006_modified(db: sqlite_utils.Database) -> None:
+    # SPEC's `modified` and `modified_source` (the date a page says it was updated): two
+    # nullable columns at the end, so rows archived before read NULL and nothing is rewritten.
+    # Idempotent: an archive whose _migrations lost the record keeps its columns.
+    present = {row[1] for row in db.execute("PRAGMA table_info(articles)").fetchall()}
+    for column in ("modified", "modified_source"):
+        if column not in present:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
     ("004_lean_article_indexes", _m004_lean_article_indexes),
     ("005_run_owner", _m005_run_owner),
+    ("006_modified", _m006_modified),
 ]
 
 

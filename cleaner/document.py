@@ -38,6 +38,8 @@ RECORD_FIELDS: tuple[str, ...] = (
     "category",
     "author",
     "published_source",
+    "modified",
+    "modified_source",
     "paywalled",
     "removed",
     "raw_sha256",
@@ -69,6 +71,8 @@ class Document:
     cleaner_version: str
     ruleset_version: str
     fetched_at: str | None = None
+    modified: str | None = None  # SPEC's `modified`: the date the page says it was updated
+    modified_source: str | None = None
     content_type: str = "text/plain"
     encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
