@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
-
-from archive.dedupe import reindex_all
+if TYPE_CHECKING:  # imported where needed: reading an archive loads neither (nor numpy)
+    import sqlite_utils
 
 # Article columns copied straight from the JSON record (SPEC.md); `id` there becomes `doc_id`
 # here because the table's own `id` is an INTEGER PRIMARY KEY (stable FTS rowids).
@@ -160,12 +160,16 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
 def _m002_vectorised_minhash(db: sqlite_utils.Database) -> None:
     # The MinHash hash family changed (see archive.dedupe): signatures stored by the old one
     # would never match new ones, so recompute them all from the stored texts.
+    from archive.dedupe import reindex_all
+
     reindex_all(db.conn)
 
 
 def _m003_byte_minhash(db: sqlite_utils.Database) -> None:
     # Words are hashed from the bytes (no crc32 per word) and LSH has 8 bands of 32-bit keys
     # instead of 16 of 64 bits (see archive.dedupe): recompute signatures and bands.
+    from archive.dedupe import reindex_all
+
     reindex_all(db.conn)
 
 

@@ -515,12 +515,12 @@ def test_text_documents_are_separated_by_a_form_feed_line(tmp_path: Path) -> Non
 
 
 def test_internal_error_is_one_line_and_debug_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleaner.cli.common
+    import cleaner.pipeline  # cleaner.cli.common imports it where it runs
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(cleaner.cli.common, "draft_input", broken)
+    monkeypatch.setattr(cleaner.pipeline, "draft_input", broken)
     result = run([], EN.encode())
     line = assert_one_error(result, "-", "internal error", "ValueError: boom", "--debug")
     assert line.count("\n") == 0

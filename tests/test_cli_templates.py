@@ -201,13 +201,15 @@ def test_pages_of_sites_too_small_for_a_template_are_never_hashed(
     items += [RawInput(f"s{i}", page(i), f"s{i}", url=url(i, "small.example")) for i in range(2)]
     items += [RawInput(f"n{i}", page(i), f"n{i}") for i in range(2)]  # no URL: two pages
     hashed: list[str | None] = []
-    real = common.template_keys
+    import cleaner.pipeline as pipeline  # common imports it where it runs
+
+    real = pipeline.template_keys
 
     def spy(raw: bytes | str, **kwargs: Any) -> Any:
         hashed.append(kwargs["url"])
         return real(raw, **kwargs)
 
-    monkeypatch.setattr(common, "template_keys", spy)
+    monkeypatch.setattr(pipeline, "template_keys", spy)
     learner = common.learn_templates(
         lambda: iter(items),
         ruleset=default_ruleset(),

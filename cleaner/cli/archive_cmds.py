@@ -11,14 +11,12 @@ import tempfile
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import archive as lib
-from archive import Archive, ArchiveError, Counts, Hooks
-from archive import templates as site_templates
-from archive.store import fingerprinted
+from archive.store import Archive
 from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
@@ -28,8 +26,11 @@ from cleaner.cli.common import (
     rule_options,
     run_batch,
 )
-from cleaner.inputs import read_inputs
-from cleaner.pipeline import CleanOptions
+from cleaner.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from archive import Counts
+# `archive` and `reclean` import the pipeline where they run: search, export and serve do not.
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -138,6 +139,11 @@ def archive(
     Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
     unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
     """
+    from archive import Hooks
+    from archive import templates as site_templates
+    from archive.store import fingerprinted
+    from cleaner.inputs import read_inputs
+
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug)
     items = read_inputs(
@@ -212,7 +218,10 @@ def reclean(
       cleaner reclean news.db
       cleaner reclean news.db --rules my-rules/ --all
     """
+    from archive import Hooks
+    from archive import templates as site_templates
     from cleaner import __version__
+    from cleaner.pipeline import CleanOptions
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug)

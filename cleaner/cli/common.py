@@ -8,24 +8,20 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cleaner.document import Document
 from cleaner.errors import CleanerError, RuleFileError
 from cleaner.inputs import InputFailure, InputNotice, RawInput
-from cleaner.pipeline import (
-    CleanOptions,
-    Draft,
-    draft_input,
-    finish_drafts,
-    in_place,
-    template_keys,
-    with_kind,
-)
-from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
-from cleaner.templates import TemplateLearner, Templates, site_key
+
+if TYPE_CHECKING:
+    from cleaner.pipeline import CleanOptions, Draft
+    from cleaner.ruleset import Ruleset
+    from cleaner.templates import TemplateLearner, Templates
+# The pipeline, the rules and the templates are imported by the functions that run them:
+# `cleaner search`, `export` and `serve` use this module's options and error lines only.
 
 Result = Document | InputFailure | InputNotice
 
@@ -104,6 +100,8 @@ def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool 
 
     Called before any input is read, so a typo in a rule never costs a half-processed batch.
     """
+    from cleaner.ruleset import load_ruleset
+
     try:
         return load_ruleset(rule_dirs, defaults=not no_default_rules)
     except RuleFileError as exc:
@@ -160,6 +158,8 @@ def rule_warnings() -> Iterator[None]:
     `clean()` stays pure: the rule engine only raises a Python warning; this is the CLI's way of
     showing it. Worker processes (--jobs) inherit it, so each may print a rule once.
     """
+    from cleaner.ruleset import RuleTimeoutWarning
+
     shown: set[str] = set()
 
     def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
@@ -202,6 +202,9 @@ def _init_worker(
     kind: str,
     templates: Templates | None = None,
 ) -> None:
+    from cleaner.pipeline import CleanOptions
+    from cleaner.ruleset import load_ruleset
+
     global _WORKER_OPTIONS
     ruleset = _PARENT_RULESET  # a forked worker has the parent's, compiled and dispatched
     if ruleset is None:  # spawned (Windows): load it again
@@ -225,10 +228,14 @@ def clean_several(
 ) -> list[Document | InputFailure]:
     """`clean_one` of each input; the languages of those that clean are detected together
     (pipeline.finish), which is faster per document than one at a time."""
+    from cleaner.pipeline import finish_drafts
+
     return finish_drafts([_draft_one(item, options, debug) for item in items])
 
 
 def _draft_one(item: RawInput, options: CleanOptions | None, debug: bool) -> Draft | InputFailure:
+    from cleaner.pipeline import CleanOptions, draft_input
+
     try:
         drafted = draft_input(item, options or _WORKER_OPTIONS or CleanOptions())
     except CleanerError as exc:
@@ -253,12 +260,16 @@ def _draft_one(item: RawInput, options: CleanOptions | None, debug: bool) -> Dra
 
 def _item_options(item: RawInput, options: CleanOptions | None) -> CleanOptions:
     """The batch's options, with the input kind a JSONL record or WARC response declared."""
+    from cleaner.pipeline import CleanOptions, with_kind
+
     return with_kind(options or _WORKER_OPTIONS or CleanOptions(), item.kind)
 
 
 def _clean_chunk(chunk: list[RawInput]) -> list[Any]:
     """Clean a chunk in a worker: one round trip per chunk, not per document. With a renderer
     (inherited from the parent), the chunk's documents travel back already rendered."""
+    from cleaner.pipeline import in_place
+
     out: list[Any] = clean_several(chunk)
     for result in out:
         if isinstance(result, InputFailure):
@@ -297,6 +308,8 @@ def run_batch(
     `together` inputs are read before they are cleaned as a group (`clean_several`); 1 writes
     each result before the next input is read (a live stream on standard input).
     """
+    from cleaner.pipeline import CleanOptions
+
     kind = input_kind if input_kind in ("text", "html") else "auto"
     if jobs <= 1 or debug:
         options = CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
@@ -324,6 +337,7 @@ def _in_groups(
     items: Iterable[RawInput | InputFailure | InputNotice], options: CleanOptions, size: int
 ) -> Iterator[Any]:
     """Results in input order, the inputs cleaned `size` at a time (clean_several)."""
+    from cleaner.pipeline import in_place
 
     def clean(group: list[RawInput]) -> list[Document | InputFailure]:
         return clean_several(group, options)
@@ -344,6 +358,8 @@ SiteKeys = tuple[str | None, frozenset[int]]
 
 def _keys_one(item: RawInput, options: CleanOptions | None = None) -> SiteKeys | None:
     """One document's site and line keys; None when it cannot be read (pass 2 reports it)."""
+    from cleaner.pipeline import template_keys
+
     options = _item_options(item, options)
     try:
         return template_keys(item.data, url=item.url, options=options)
@@ -378,6 +394,9 @@ def learn_templates(
     output in the common case. Failures and notices are skipped: the cleaning pass reports
     each once.
     """
+    from cleaner.pipeline import CleanOptions
+    from cleaner.templates import TemplateLearner, site_key
+
     learner = learner or TemplateLearner()
     sites: Counter[str] = Counter(
         site

@@ -8,9 +8,10 @@ import click
 
 from cleaner.cli.common import rule_warnings
 from cleaner.errors import RuleFileError
-from cleaner.metadata import BUILTIN_RULES
-from cleaner.rulecheck import check_ruleset
 from cleaner.ruleset import CATEGORIES, Ruleset, load_ruleset
+
+# The metadata and generic rules' descriptions, and the checker (the rule engine), are
+# imported by the sub-commands that need them.
 
 
 def _load(directory: str | None, no_default_rules: bool) -> Ruleset:
@@ -52,6 +53,7 @@ def list_rules(directory: str | None, category: str | None, no_default_rules: bo
     ]
     if not no_default_rules:
         from cleaner.generic import GENERIC_RULES
+        from cleaner.metadata import BUILTIN_RULES
 
         rows += [(k, c, "*", "line", d) for k, (c, d) in {**BUILTIN_RULES, **GENERIC_RULES}.items()]
     if category:
@@ -72,6 +74,8 @@ def check_rules(directory: str | None, no_default_rules: bool) -> None:
     Example:
       cleaner rules check my-rules/
     """
+    from cleaner.rulecheck import check_ruleset
+
     ruleset = _load(directory, no_default_rules)
     with rule_warnings():  # a user pattern that times out: one warning line, not a traceback
         problems = check_ruleset(ruleset)
