@@ -220,11 +220,23 @@ def _rebuild_table(conn: sqlite3.Connection, name: str, edit: Callable[[str], st
         conn.execute(statement)
 
 
+def _m005_compressed_raw(db: sqlite_utils.Database) -> None:
+    # Raw documents are stored compressed (archive/rawstore.py: an HTML page ~165 KB -> ~29 KB);
+    # `codec` says how each row is stored, and the rows stored as is are compressed now.
+    from archive.rawstore import compress_all
+
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(raw_documents)")}
+    if "codec" not in columns:
+        db.conn.execute("ALTER TABLE raw_documents ADD COLUMN codec TEXT")
+    compress_all(db.conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
     ("004_lean_article_indexes", _m004_lean_article_indexes),
+    ("005_compressed_raw", _m005_compressed_raw),
 ]
 
 

@@ -202,12 +202,14 @@ def raw_rows(
     """(article id, raw bytes, provenance) of the articles matching `where` (SQL over `a`, the
     articles, and `r`, their raw documents): what re-cleaning needs to clean them again."""
     rows = conn.execute(
-        "SELECT a.id, r.raw, r.kind, r.source, r.doc_id, r.url, r.fetched_at, r.extra "
+        "SELECT a.id, r.raw, r.codec, r.kind, r.source, r.doc_id, r.url, r.fetched_at, r.extra "
         f"FROM articles a JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256 WHERE {where}",
         params,
     ).fetchall()
+    from archive.rawstore import unpack
+
     out = []
-    for aid, raw, kind, source, doc_id, url, fetched_at, extra in rows:
+    for aid, raw, codec, kind, source, doc_id, url, fetched_at, extra in rows:
         meta = {
             "kind": kind or "auto",
             "source": source or "-",
@@ -216,7 +218,7 @@ def raw_rows(
             "fetched_at": fetched_at,
             "extra": json.loads(extra) if extra else {},
         }
-        out.append((int(aid), bytes(raw), meta))
+        out.append((int(aid), unpack(raw, codec), meta))
     return out
 
 
@@ -396,9 +398,9 @@ class Archive:
         originals = find_originals(conn, [(i.text_sha, i.sig) for i in fresh], first_id)
         now = utc_now()
         conn.executemany(
-            "INSERT INTO raw_documents (raw_sha256, raw, size, content_type, encoding, kind, "
-            "source, doc_id, url, fetched_at, extra, archived_at, run_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO raw_documents (raw_sha256, raw, codec, size, content_type, encoding, "
+            "kind, source, doc_id, url, fetched_at, extra, archived_at, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_raw_row(item, now, run_id) for item in fresh],
         )
         _insert_articles(
@@ -498,11 +500,13 @@ def _article_row(doc: Document, item: Pending) -> tuple[Any, ...]:
 
 
 def _raw_row(item: Pending, now: str, run_id: int) -> tuple[Any, ...]:
+    from archive.rawstore import pack
+
     doc = item.doc
     extra = json.dumps(doc.extra, ensure_ascii=False) if doc.extra else None
     return (
         doc.raw_sha256,
-        item.raw,
+        *pack(item.raw),  # raw, codec
         len(item.raw),
         doc.content_type,
         doc.encoding,
