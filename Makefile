@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.db
 
-.PHONY: install demo test test-fast lint bench perf fuzz browser-deps clean-venv
+.PHONY: install demo test test-fast lint bench perf fuzz browser-deps clean-venv docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check cleaner archive tests scripts
 	$(BIN)/ruff format --check cleaner archive tests scripts
+
+# docs/cli.md and docs/rules.md, generated from --help and rules/*.toml (tests/test_docs.py checks).
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_docs.py
 
 # Quality on the samples; with BENCH=path/to/bench also on the shared benchmark files.
 bench: $(STAMP)

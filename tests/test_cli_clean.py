@@ -223,6 +223,7 @@ def test_size_limit_on_stdin_and_gzip_bomb(tmp_path: Path) -> None:
     assert_one_error(result, str(bomb), "size limit")
 
 
+@pytest.mark.slow
 def test_large_text_is_cleaned_in_roughly_linear_time() -> None:
     """5 MB takes about ten times what 0.5 MB takes, not a hundred (quadratic); generous bounds."""
     from cleaner import clean

@@ -236,6 +236,7 @@ def stdin_bytes(draw: st.DrawFn) -> bytes:
     return prefix + body
 
 
+@pytest.mark.slow
 @given(stdin_bytes(), st.sampled_from(["text", "jsonl", "json"]))
 def test_the_command_never_shows_a_traceback(data: bytes, fmt: str) -> None:
     from click.testing import CliRunner

@@ -255,10 +255,21 @@ def _marks() -> tuple[str, str]:
 @click.command()
 @click.argument("db", type=click.Path(dir_okay=False))
 @click.argument("query")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=10,
+    show_default=True,
+    help="At most this many results.",
+)
 @click.option("--language", metavar="xx", help="Only articles in this language (ISO 639-1).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="text: a ranked list with snippets; jsonl: one JSON object per hit.",
 )
 @click.option("--all", "all_copies", is_flag=True, help="Show every copy of duplicated stories.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
@@ -360,27 +371,49 @@ def export(
 
 @click.command()
 @click.argument("db", type=click.Path(dir_okay=False, exists=True))
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="The port to listen on.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
     help="Interface to bind; the default is reachable from this machine only.",
 )
+@click.option("--allow-sql", is_flag=True, help="Let visitors run their own SQL (off by default).")
+@click.option(
+    "--i-know", is_flag=True, help="Allow --allow-sql on a host other machines can reach."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
-def serve(db: str, port: int, host: str, debug: bool) -> None:
-    """Browse and search DB in Datasette, read-only (immutable), with the project's metadata.
+def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: bool) -> None:
+    """Browse, search and read DB in Datasette, read-only, while it may still be written.
 
     \b
     Examples:
       cleaner serve news.db                 # then open http://127.0.0.1:8001/news/search
       cleaner serve news.db --port 9000
+      cleaner serve news.db --allow-sql     # also let visitors run SQL queries
     """
-    from archive.serve import datasette_args, metadata_for, prepare, search_url
+    from archive.serve import (
+        check_exposure,
+        check_port,
+        datasette_args,
+        metadata_for,
+        prepare,
+        search_url,
+    )
 
     path = Path(db)
     try:
-        prepare(path)
+        max_value_bytes = prepare(path)
+        warning = check_exposure(host, allow_sql, i_know)
+        if warning:
+            click.echo(f"cleaner: {warning}", err=True)
+        check_port(host, port)
     except ArchiveError as exc:
         if debug:
             raise
@@ -392,11 +425,15 @@ def serve(db: str, port: int, host: str, debug: bool) -> None:
         tempfile.TemporaryDirectory(prefix="cleaner-serve-") as tmp,
     ):
         meta = Path(tmp) / "metadata.json"
-        meta.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
+        data = metadata_for(path, max_value_bytes=max_value_bytes)
+        meta.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        sql = "SQL allowed" if allow_sql else "no arbitrary SQL"
         click.echo(
-            f"cleaner: serving {db} read-only; search: {search_url(path, host, port)}", err=True
+            f"cleaner: serving {db} read-only ({sql}); search: {search_url(path, host, port)}",
+            err=True,
         )
-        datasette_cli.main(args=datasette_args(path, meta, host, port), prog_name="datasette")
+        args = datasette_args(path, meta, host, port, allow_sql=allow_sql)
+        datasette_cli.main(args=args, prog_name="datasette")
 
 
 @contextlib.contextmanager

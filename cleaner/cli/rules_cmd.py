@@ -91,12 +91,18 @@ def check_rules(directory: str | None, no_default_rules: bool) -> None:
 @click.argument("rule_id")
 @click.option("--rules", "directory", type=click.Path(), help="Also load this rule directory.")
 def show_rule(rule_id: str, directory: str | None) -> None:
-    """Print one rule with its pattern and examples.
+    """Print one rule with its pattern, and run its examples (exit 1 when one fails).
+
+    Each example is marked: PASS, or FAIL with the reason. Keep-examples are also run against
+    the whole rule set, which catches another rule eating them. An old id (an alias) finds the
+    rule it was renamed to.
 
     \b
     Example:
       cleaner rules show ads.domain-price-line
     """
+    from cleaner.rulecheck import run_examples
+
     ruleset = _load(directory, False)
     rule = ruleset.get(rule_id)
     if rule is None:
@@ -104,11 +110,20 @@ def show_rule(rule_id: str, directory: str | None) -> None:
         sys.exit(2)
     click.echo(f"{rule.id}  ({rule.category}: {CATEGORIES[rule.category]})")
     click.echo(f"  {rule.description}")
+    if rule.aliases:
+        click.echo(f"  formerly: {', '.join(rule.aliases)}")
     click.echo(f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}")
     click.echo(f"  languages: {', '.join(sorted(rule.languages)) or 'all'}")
     click.echo(f"  pattern: {rule.pattern_text}")
     click.echo(f"  keywords: {', '.join(rule.keywords) or '(none: tried on every line)'}")
-    for example in rule.examples_remove:
-        click.echo(f"  - removes: {example}")
-    for example in rule.examples_keep:
-        click.echo(f"  + keeps:   {example}")
+    with rule_warnings():
+        results = run_examples(rule, ruleset.rules)
+    for result in results:
+        mark = "PASS" if result.problem is None else "FAIL"
+        verb = "removes:" if result.kind == "remove" else "keeps:  "
+        reason = f"  ({result.problem})" if result.problem else ""
+        click.echo(f"  {mark} {verb} {result.example}{reason}")
+    failed = sum(1 for result in results if result.problem is not None)
+    click.echo(f"{len(results)} examples, {failed} failed.")
+    if failed:
+        sys.exit(1)
