@@ -220,7 +220,15 @@ def _rebuild_table(conn: sqlite3.Connection, name: str, edit: Callable[[str], st
         conn.execute(statement)
 
 
-def _m005_compressed_raw(db: sqlite_utils.Database) -> None:
+def _m005_run_owner(db: sqlite_utils.Database) -> None:
+    # `host:pid` of the process running a run: a run left `running` by a process that is
+    # gone (kill -9, a crash) is marked `interrupted` when the next run starts.
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(runs)")}
+    if "owner" not in columns:  # idempotent: a re-applied migration finds it there
+        db.conn.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
+
+
+def _m006_compressed_raw(db: sqlite_utils.Database) -> None:
     # Raw documents are stored compressed (archive/rawstore.py: an HTML page ~165 KB -> ~29 KB);
     # `codec` says how each row is stored, and the rows stored as is are compressed now.
     from archive.rawstore import compress_all
@@ -236,7 +244,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
     ("004_lean_article_indexes", _m004_lean_article_indexes),
-    ("005_compressed_raw", _m005_compressed_raw),
+    ("005_run_owner", _m005_run_owner),
+    ("006_compressed_raw", _m006_compressed_raw),
 ]
 
 

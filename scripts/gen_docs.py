@@ -73,16 +73,6 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def code_rules() -> list[tuple[str, str, str, str]]:
-    """The rules decided in code: (id, category, description, module)."""
-    from cleaner import generic, metadata, templates
-
-    rows = [(i, c, d, "cleaner.metadata") for i, (c, d) in metadata.BUILTIN_RULES.items()]
-    rows += [(i, c, d, "cleaner.generic") for i, (c, d) in generic.GENERIC_RULES.items()]
-    rows.append((templates.RULE_ID, "template", templates.DESCRIPTION, "cleaner.templates"))
-    return rows
-
-
 def render_rules() -> str:
     from cleaner.ruleset import CATEGORIES, default_ruleset
 
@@ -94,14 +84,16 @@ def render_rules() -> str:
         "rule and runs its examples.\n",
     ]
     by_category: dict[str, list[str]] = {}
-    for rule in ruleset:
-        langs = ", ".join(sorted(rule.languages)) or "all"
-        lines = [
-            f"### `{rule.id}`\n",
-            f"{rule.description}\n",
-            f"- removes: {rule.remove}; where: {rule.where}; languages: {langs}"
-            + ("; preview" if rule.preview else ""),
-        ]
+    for rule in ruleset.all_rules():
+        lines = [f"### `{rule.id}`\n", f"{rule.description}\n"]
+        if rule.code:
+            lines.append(f"- decided in code: `{rule.code}`")
+        else:
+            langs = ", ".join(sorted(rule.languages)) or "all"
+            lines.append(
+                f"- removes: {rule.remove}; where: {rule.where}; languages: {langs}"
+                + ("; preview" if rule.preview else "")
+            )
         if rule.aliases:
             lines.append(f"- formerly: {', '.join(f'`{a}`' for a in rule.aliases)}")
         lines.append(f"- file: `{rule.source_file}`")
@@ -110,9 +102,6 @@ def render_rules() -> str:
         for example in rule.examples_keep:
             lines.append(f"- keeps: `{_cell(example)}`")
         by_category.setdefault(rule.category, []).append("\n".join(lines) + "\n")
-    for rule_id, category, description, module in code_rules():
-        lines = [f"### `{rule_id}`\n", f"{description}\n", f"- decided in code: `{module}`"]
-        by_category.setdefault(category, []).append("\n".join(lines) + "\n")
     for category, description in CATEGORIES.items():
         if category not in by_category:
             continue

@@ -52,3 +52,36 @@ def test_show_of_an_unknown_id_is_one_line_and_exit_2() -> None:
     result = CliRunner().invoke(cli, ["rules", "show", "no.such-rule"])
     assert result.exit_code == 2
     assert result.output.strip() == "cleaner: error: no rule 'no.such-rule'"
+
+
+def test_a_rule_decided_in_code_is_shown() -> None:
+    result = CliRunner().invoke(cli, ["rules", "show", "meta.title"])
+    assert result.exit_code == 0
+    assert "decided in code by cleaner.metadata (no pattern)" in result.output
+
+
+def test_users_cannot_declare_rules_decided_in_code(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").write_text(
+        '[[rule]]\nid = "user.x"\ncategory = "ads"\ndescription = "x"\ncode = "cleaner.generic"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["rules", "list", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "user.x: 'code' is only for the package's own rules" in result.output
+
+
+def test_every_id_a_removal_carries_is_registered() -> None:
+    """Walk every sample's removals (text and HTML): `rules list`/`show` know each id."""
+    from cleaner import clean
+    from cleaner.ruleset import default_ruleset
+
+    ruleset = default_ruleset()
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    seen = set()
+    for raw in sorted(samples.glob("*.raw.*")):
+        seen |= {removal.rule for removal in clean(raw.read_bytes()).removed}
+    assert {"meta.title", "generic.outside-body"} <= seen  # the walk reaches code rules
+    unknown = sorted(rule_id for rule_id in seen if ruleset.get(rule_id) is None)
+    assert not unknown, f"removal ids unknown to the registry: {unknown}"
+    listing = CliRunner().invoke(cli, ["rules", "list"]).output
+    assert all(f"\n{rule_id} " in "\n" + listing for rule_id in seen)

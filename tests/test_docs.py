@@ -29,7 +29,9 @@ def _command_id(value: object) -> str:
     return " ".join(["cleaner", *value]) if isinstance(value, list) else ""
 
 
-@pytest.mark.parametrize("path, render", list(gen_docs.TARGETS.items()), ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    "path, render", list(gen_docs.TARGETS.items()), ids=[p.name for p in gen_docs.TARGETS]
+)
 def test_generated_docs_are_current(path: Path, render) -> None:
     assert path.exists(), f"{path.name} is missing: run `make docs`"
     assert path.read_text(encoding="utf-8") == render(), f"{path.name} is stale: run `make docs`"

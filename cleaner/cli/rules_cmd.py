@@ -8,10 +8,8 @@ import click
 
 from cleaner.cli.common import rule_warnings
 from cleaner.errors import RuleFileError
+from cleaner.rulecheck import check_ruleset, run_examples
 from cleaner.ruleset import CATEGORIES, Ruleset, load_ruleset
-
-# The metadata and generic rules' descriptions, and the checker (the rule engine), are
-# imported by the sub-commands that need them.
 
 
 def _load(directory: str | None, no_default_rules: bool) -> Ruleset:
@@ -48,14 +46,10 @@ def list_rules(directory: str | None, category: str | None, no_default_rules: bo
     """
     ruleset = _load(directory, no_default_rules)
     rows = [
-        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove, r.description)
-        for r in ruleset
-    ]
-    if not no_default_rules:
-        from cleaner.generic import GENERIC_RULES
-        from cleaner.metadata import BUILTIN_RULES
-
-        rows += [(k, c, "*", "line", d) for k, (c, d) in {**BUILTIN_RULES, **GENERIC_RULES}.items()]
+        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove if not r.code else "code",
+         r.description)
+        for r in ruleset.all_rules()
+    ]  # fmt: skip
     if category:
         rows = [row for row in rows if row[1] == category]
     for rule_id, cat, langs, remove, description in rows:
@@ -74,8 +68,6 @@ def check_rules(directory: str | None, no_default_rules: bool) -> None:
     Example:
       cleaner rules check my-rules/
     """
-    from cleaner.rulecheck import check_ruleset
-
     ruleset = _load(directory, no_default_rules)
     with rule_warnings():  # a user pattern that times out: one warning line, not a traceback
         problems = check_ruleset(ruleset)
@@ -101,8 +93,6 @@ def show_rule(rule_id: str, directory: str | None) -> None:
     Example:
       cleaner rules show ads.domain-price-line
     """
-    from cleaner.rulecheck import run_examples
-
     ruleset = _load(directory, False)
     rule = ruleset.get(rule_id)
     if rule is None:
@@ -112,6 +102,9 @@ def show_rule(rule_id: str, directory: str | None) -> None:
     click.echo(f"  {rule.description}")
     if rule.aliases:
         click.echo(f"  formerly: {', '.join(rule.aliases)}")
+    if rule.code:
+        click.echo(f"  file: {rule.source_file}; decided in code by {rule.code} (no pattern)")
+        return
     click.echo(f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}")
     click.echo(f"  languages: {', '.join(sorted(rule.languages)) or 'all'}")
     click.echo(f"  pattern: {rule.pattern_text}")

@@ -52,7 +52,7 @@ def test_the_migration_compresses_an_archive_written_before_it(seed_db: Path, se
     register(conn)
     conn.execute("UPDATE raw_documents SET raw = raw_bytes(raw, codec)")
     conn.execute("ALTER TABLE raw_documents DROP COLUMN codec")
-    conn.execute("DELETE FROM _migrations WHERE name = '005_compressed_raw'")
+    conn.execute("DELETE FROM _migrations WHERE name = '006_compressed_raw'")
     conn.commit()
     conn.close()
     plain = sum(len(raw) for (raw,) in query(seed_db, "select raw from raw_documents"))
