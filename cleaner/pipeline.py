@@ -17,7 +17,7 @@ from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
-from cleaner.generic import GENERIC_RULES, apply_generic
+from cleaner.generic import GENERIC_RULES, apply_generic, gate_extents
 from cleaner.inputs import RawInput
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.lines import Unit, make_units
@@ -161,6 +161,8 @@ def draft(
         r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)
     ]
     matches = apply_rules(units, rules)
+    if kind == "html":  # trafilatura's extraction: extents may not take it whole
+        gate_extents(units, matches)
     meta = collect(matches, hint, fetched_at, units)
     if html_meta is not None:  # before the template pass: the site may be the HTML's publisher
         _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
@@ -175,7 +177,7 @@ def draft(
             if title is None:
                 title = units[anchor].text
             units[anchor].removed_by = "meta.title"
-            if units[0].kept or units[0].removed_by == "generic.outside-body":
+            if units[0].kept or units[0].removed_by.startswith("generic."):
                 units[0].removed_by = "meta.repeated-title"
     if html_meta is not None:
         title = title or meta.title
@@ -312,12 +314,13 @@ def _accounting(units: list[Unit], ruleset: Ruleset) -> tuple[Removal, ...]:
             )
         if unit.removed_by is not None:
             category = category_of(unit.removed_by, ruleset)
+            note = unit.notes.get("generic", "") if unit.removed_by.startswith("generic.") else ""
             for i, (number, line) in enumerate(zip(unit.lines, unit.raw, strict=True)):
                 if i == 0 and unit.prefix_rule is not None:
                     line = _after_prefix(line, unit.prefix_removed)
                     if not line:
                         continue
-                out.append(Removal(unit.removed_by, category, number, line))
+                out.append(Removal(unit.removed_by, category, number, line, note))
     return tuple(out)
 
 
