@@ -52,7 +52,6 @@ def _table(chars: str) -> np.ndarray:
     return out
 
 
-
 _BULLET = re.compile(r"^(?:[-–—•·*▪►✓→]|\d{1,3}[.)] |[a-z][.)] )", re.M)
 _SEPARATOR = _table(_SEPARATOR_CHARS)
 _TERMINAL = _table('.!?:;"”»)。！？」』）')
@@ -171,9 +170,9 @@ def _char_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     as code points, their classes from one table look-up, one `np.add.reduceat` for all.
 
     Returns (counts: classes x units, the code points, each unit's start, each unit's end).
-    Classes (rows): a separator between spaces ('a | b'), a dash between spaces, space, digit, upper, letter, cjk, cyrillic, word start, capitalised word
-    start, sentence mark (followed by a space or the line's end), comma, start of a word of
-    letters outside CJK."""
+    Classes (rows): a separator between spaces ('a | b'), a dash between spaces, space,
+    digit, upper, letter, cjk, cyrillic, word start, capitalised word start, sentence mark
+    (followed by a space or the line's end), comma, start of a word of letters outside CJK."""
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
     ends = starts + lengths
@@ -258,33 +257,31 @@ def _base_features(seq: Sequence[Any], language: str | None) -> np.ndarray:
     first = np.flatnonzero(block_first)
     runs = np.diff(np.append(first, n))
     block_size = np.repeat(runs, runs)  # units of one block are consecutive
-    return np.column_stack(
-        [
-            ruled,
-            inline,
-            np.log1p(chars + 2 * cjk),
-            np.log1p(words_n),
-            _TERMINAL[np.minimum(last, 0xFFFF)],
-            ellipsis,
-            (bars > 0) | (dashes >= 2),
-            np.minimum(handles / safe_words, 2.0),
-            capital / safe_parts,
-            density,
-            np.minimum(marks, 10),
-            digit / chars,
-            upper / safe_letters,
-            bullet,
-            last == 58,
-            cjk / chars,
-            foreign,
-            duplicate,
-            (chars - space) / safe_parts,
-            np.minimum(commas / safe_words, 1.0),
-            np.log1p(block_size),
-            block_first,
-            _QUOTES[np.minimum(cp[starts], 0xFFFF)],
-        ]
-    ).astype(np.float64)
+    out = np.empty((n, len(BASE)))
+    out[:, 0] = ruled
+    out[:, 1] = inline
+    out[:, 2] = np.log1p(chars + 2 * cjk)
+    out[:, 3] = np.log1p(words_n)
+    out[:, 4] = _TERMINAL[np.minimum(last, 0xFFFF)]
+    out[:, 5] = ellipsis
+    out[:, 6] = (bars > 0) | (dashes >= 2)
+    out[:, 7] = np.minimum(handles / safe_words, 2.0)
+    out[:, 8] = capital / safe_parts
+    out[:, 9] = density
+    out[:, 10] = np.minimum(marks, 10)
+    out[:, 11] = digit / chars
+    out[:, 12] = upper / safe_letters
+    out[:, 13] = bullet
+    out[:, 14] = last == 58
+    out[:, 15] = cjk / chars
+    out[:, 16] = foreign
+    out[:, 17] = duplicate
+    out[:, 18] = (chars - space) / safe_parts
+    out[:, 19] = np.minimum(commas / safe_words, 1.0)
+    out[:, 20] = np.log1p(block_size)
+    out[:, 21] = block_first
+    out[:, 22] = _QUOTES[np.minimum(cp[starts], 0xFFFF)]
+    return out
 
 
 def _shift(a: np.ndarray, k: int, fill: float) -> np.ndarray:
@@ -354,30 +351,27 @@ def page_features(seq: Sequence[Any], language: str | None, anchor: int | None) 
     stacked = np.column_stack([log_chars, prose, blocking]).astype(np.float64)
     near, far = _window_mean(stacked, 5), _window_mean(stacked, 15)
     (pb, bb), (pa, ba) = _distances(stacked[:, 1:] > 0)
-    context = np.column_stack(
-        [
-            idx / max(n, 1),
-            (np.cumsum(chars) - chars) / total_chars,
-            np.log1p(idx),
-            np.log1p(n - 1 - idx),
-            anchor_distance,
-            after_anchor,
-            np.full(n, math.log1p(n)),
-            np.full(n, float(has_stoplist)),
-            np.full(n, prose.mean() if n else 0.0),
-            chars / max(chars.max(), 1.0),
-            near[:, 0],
-            far[:, 0],
-            near[:, 1],
-            far[:, 1],
-            (np.cumsum(prose_chars) - prose_chars) / total_prose,
-            near[:, 2] * 11,
-            pb,
-            pa,
-            bb,
-            ba,
-        ]
-    )
+    context = np.empty((n, len(CONTEXT)))
+    context[:, 0] = idx / max(n, 1)
+    context[:, 1] = (np.cumsum(chars) - chars) / total_chars
+    context[:, 2] = np.log1p(idx)
+    context[:, 3] = np.log1p(n - 1 - idx)
+    context[:, 4] = anchor_distance
+    context[:, 5] = after_anchor
+    context[:, 6] = np.full(n, math.log1p(n))
+    context[:, 7] = np.full(n, float(has_stoplist))
+    context[:, 8] = np.full(n, prose.mean() if n else 0.0)
+    context[:, 9] = chars / max(chars.max(), 1.0)
+    context[:, 10] = near[:, 0]
+    context[:, 11] = far[:, 0]
+    context[:, 12] = near[:, 1]
+    context[:, 13] = far[:, 1]
+    context[:, 14] = (np.cumsum(prose_chars) - prose_chars) / total_prose
+    context[:, 15] = near[:, 2] * 11
+    context[:, 16] = pb
+    context[:, 17] = pa
+    context[:, 18] = bb
+    context[:, 19] = ba
     return np.hstack((base, neighbours, context))
 
 
@@ -413,16 +407,16 @@ def prob_context(x1: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Forest:
-    """Gradient-boosted trees as flat node arrays: node j of tree t is entry offset[t] + j,
-    children are global indices, and a leaf points to itself, so `depth` steps take every row
-    to its leaf in every tree at once."""
+    """Gradient-boosted trees as flat node arrays. Nodes are laid out so that a node's right
+    child follows its left one: a step is `node = left[node] + (x > threshold[node])`. A leaf
+    is its own left child with an infinite threshold, so `depth` steps take every row to its
+    leaf in every tree at once."""
 
     baseline: float
     offset: np.ndarray  # each tree's root
     feature: np.ndarray
     threshold: np.ndarray
     left: np.ndarray
-    right: np.ndarray
     value: np.ndarray
     depth: int
 
@@ -434,9 +428,10 @@ class Forest:
         flat = np.ascontiguousarray(x).ravel()
         base = np.repeat(np.arange(n) * width, len(self.offset))
         node = np.tile(self.offset, n)
+        feature, threshold, left = self.feature, self.threshold, self.left
         for _ in range(self.depth):
-            go_left = flat.take(base + self.feature.take(node)) <= self.threshold.take(node)
-            node = np.where(go_left, self.left.take(node), self.right.take(node))
+            right = flat.take(base + feature.take(node)) > threshold.take(node)
+            node = left.take(node) + right
         return self.baseline + self.value.take(node).reshape(n, -1).sum(axis=1)
 
     def proba(self, x: np.ndarray) -> np.ndarray:
@@ -444,25 +439,40 @@ class Forest:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Forest:
-        trees = d["trees"]
-        sizes = [len(tree["feature"]) for tree in trees]
-        offset = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
-
-        def flat(key: str, dtype: type, shift: bool = False) -> np.ndarray:
-            parts = [
-                np.asarray(tree[key], dtype=dtype) + (o if shift else 0)
-                for tree, o in zip(trees, offset, strict=True)
-            ]
-            return np.concatenate(parts)
-
+        feature: list[int] = []
+        threshold: list[float] = []
+        left: list[int] = []
+        value: list[float] = []
+        offset = []
+        for tree in d["trees"]:
+            # breadth first, each node's children side by side
+            root = len(feature)
+            offset.append(root)
+            order = [0]
+            where = {0: root}
+            k = 0
+            while k < len(order):
+                old = order[k]
+                k += 1
+                l_old, r_old = tree["left"][old], tree["right"][old]
+                if l_old == old:  # a leaf
+                    continue
+                where[l_old] = root + len(order)
+                where[r_old] = root + len(order) + 1
+                order += [l_old, r_old]
+            for old in order:
+                leaf = tree["left"][old] == old
+                feature.append(0 if leaf else tree["feature"][old])
+                threshold.append(math.inf if leaf else tree["threshold"][old])
+                left.append(where[old] if leaf else where[tree["left"][old]])
+                value.append(tree["value"][old])
         return cls(
             baseline=float(d["baseline"]),
-            offset=offset,
-            feature=flat("feature", np.int64),
-            threshold=flat("threshold", np.float64),
-            left=flat("left", np.int64, shift=True),
-            right=flat("right", np.int64, shift=True),
-            value=flat("value", np.float64),
+            offset=np.array(offset, dtype=np.int64),
+            feature=np.array(feature, dtype=np.int64),
+            threshold=np.array(threshold, dtype=np.float64),
+            left=np.array(left, dtype=np.int64),
+            value=np.array(value, dtype=np.float64),
             depth=int(d["depth"]),
         )
 

@@ -17,7 +17,6 @@ import contextlib
 from functools import cached_property
 from typing import Any
 
-
 # trafilatura's balance between recall and precision, chosen by measurement on the three
 # benchmarks' tuning halves (docs/quality.md): one of "recall", "default", "precision".
 BALANCE = "recall"

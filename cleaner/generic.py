@@ -181,5 +181,3 @@ def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: igno
 
 def _key(unit: Any) -> str:
     return " ".join(unit.tokens())
-
-

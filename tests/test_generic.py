@@ -186,15 +186,3 @@ def test_html_extents_that_leave_most_of_the_extraction_stay() -> None:
     page[3].removed_by = page[4].removed_by = rule.id
     assert gate_extents(page, [(page[3], Match(rule, {}, 7))]) == 0
     assert page[4].removed_by == rule.id
-
-
-def test_a_page_in_conditional_comments_is_extracted() -> None:
-    from cleaner.extract_html import extract
-
-    body = "".join(f"<p>{p}</p>" for p in (PROSE, PROSE2, PROSE3))
-    html = (
-        '<!doctype html>\n<!--[if lt IE 7]> <html class="ie6" lang="en"> <![endif]-->\n'
-        '<!--[if gt IE 8]><!--> <html lang="en"> <!--<![endif]-->\n'
-        f"<head><title>Harbour</title></head><body><article>{body}</article></body></html>"
-    )
-    assert "harbour wall" in extract(html).text
