@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.db
 
-.PHONY: install demo test test-fast lint bench perf fuzz browser-deps clean-venv train train-deps
+.PHONY: install demo test test-fast lint bench perf fuzz browser-deps clean-venv docs train train-deps
 TRAIN_STAMP := $(VENV)/.train-stamp
 
 $(STAMP): pyproject.toml
@@ -45,6 +45,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check cleaner archive tests scripts
 	$(BIN)/ruff format --check cleaner archive tests scripts
 
+# docs/cli.md and docs/rules.md, generated from --help and rules/*.toml (tests/test_docs.py checks).
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_docs.py
+
 $(TRAIN_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,train]'
 	touch $(TRAIN_STAMP)
@@ -65,8 +69,11 @@ train: $(TRAIN_STAMP)
 perf: $(STAMP)
 	$(BIN)/python scripts/perf.py $(if $(BENCH),--bench $(BENCH),) $(PERF_ARGS)
 
+# The long profile: 100,000 inputs per property (FUZZ_EXAMPLES=N to change), and the
+# archive state machine (archive / reclean / kill interleavings) over 500 runs.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_properties.py
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 \
+	  tests/test_properties.py tests/archive/test_archive_hostile.py
 
 clean-venv:
 	rm -rf $(VENV)

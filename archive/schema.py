@@ -216,11 +216,20 @@ def _rebuild_table(conn: sqlite3.Connection, name: str, edit: Callable[[str], st
         conn.execute(statement)
 
 
+def _m005_run_owner(db: sqlite_utils.Database) -> None:
+    # `host:pid` of the process running a run: a run left `running` by a process that is
+    # gone (kill -9, a crash) is marked `interrupted` when the next run starts.
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(runs)")}
+    if "owner" not in columns:  # idempotent: a re-applied migration finds it there
+        db.conn.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
     ("004_lean_article_indexes", _m004_lean_article_indexes),
+    ("005_run_owner", _m005_run_owner),
 ]
 
 

@@ -19,8 +19,11 @@ from archive.schema import RECORD_COLUMNS
 from archive.store import Archive
 from cleaner.document import RECORD_FIELDS
 
-_TOKEN = re.compile(r'"([^"]*)"|([^\s"]+)')
+# A "quoted phrase" (a `*` right after its closing quote keeps it a prefix search, so the
+# expression build_match returns means the same when typed again), or a bare word.
+_TOKEN = re.compile(r'"([^"]*)"(\*?)|([^\s"]+)')
 _WORDISH = re.compile(r"\w")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # FTS5 stops reading its expression at a NUL
 _OPERATORS = ("AND", "OR", "NOT")
 
 
@@ -38,11 +41,11 @@ def _quote(term: str) -> str | None:
 def build_match(query: str) -> str | None:
     """The FTS5 MATCH expression for what a user typed, or None when nothing is searchable."""
     tokens: list[tuple[str, str]] = []
-    for phrase, word in _TOKEN.findall(fold(query)):
+    for phrase, star, word in _TOKEN.findall(_CONTROL.sub(" ", fold(query))):
         if word in _OPERATORS:
             tokens.append(("op", word))
             continue
-        quoted = _quote(phrase if phrase else word)
+        quoted = _quote(phrase + star if phrase else word)
         if quoted:
             tokens.append(("term", quoted))
     out: list[str] = []
@@ -79,6 +82,42 @@ class Hit(NamedTuple):
         return self._asdict()
 
 
+class Statement(NamedTuple):
+    """The search statement and its parameters, for any SQLite runner (sqlite3, Datasette)."""
+
+    sql: str
+    params: tuple[object, ...]
+
+
+def statement(
+    query: str,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    language: str | None = None,
+    all_copies: bool = False,
+    marks: tuple[str, str] = ("[", "]"),
+    snippet_tokens: int = 24,
+) -> Statement | None:
+    """The ranked search for what a user typed, or None when it searches nothing.
+
+    The one place a query becomes SQL: `search()` runs it here, and the Datasette search page
+    (archive.web) runs it through Datasette's own connection and time limit.
+    """
+    match = build_match(query)
+    if match is None or limit <= 0:
+        return None
+    params: tuple[object, ...] = (*marks, snippet_tokens, match)
+    if language:
+        params += (language,)
+    return Statement(_search_sql(bool(language), all_copies), (*params, limit, max(offset, 0)))
+
+
+def hit(row: tuple[Any, ...]) -> Hit:
+    """A row of the search statement as a Hit (score: higher is better)."""
+    return Hit._make((*row[:9], -row[9], row[10] or ""))
+
+
 def search(
     archive: Archive,
     query: str,
@@ -90,16 +129,17 @@ def search(
     snippet_tokens: int = 24,
 ) -> list[Hit]:
     """bm25-ranked hits (title weighted above text), each story once unless `all_copies`."""
-    match = build_match(query)
-    if match is None or limit <= 0:
+    found = statement(
+        query,
+        limit=limit,
+        language=language,
+        all_copies=all_copies,
+        marks=marks,
+        snippet_tokens=snippet_tokens,
+    )
+    if found is None:
         return []
-    params: tuple[object, ...] = (*marks, snippet_tokens, match)
-    if language:
-        params += (language,)
-    rows = archive.conn.execute(
-        _search_sql(bool(language), all_copies), (*params, limit)
-    ).fetchall()
-    return [Hit._make((*row[:9], -row[9], row[10] or "")) for row in rows]
+    return [hit(row) for row in archive.conn.execute(found.sql, found.params).fetchall()]
 
 
 @lru_cache(maxsize=4)
@@ -115,7 +155,7 @@ def _search_sql(by_language: bool, all_copies: bool) -> str:
         "a.publisher, a.duplicate_of, articles_fts.rank, "
         "snippet(articles_fts, -1, ?, ?, '…', ?) "
         "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT ?"
+        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT ? OFFSET ?"
     )
 
 

@@ -1,22 +1,40 @@
-"""Serving an archive with Datasette: read-only, on loopback, with the shipped metadata."""
+"""Serving an archive with Datasette: read-only, on loopback, safe by default, while it grows.
+
+What `cleaner serve` passes Datasette:
+- the shipped metadata (titles, facets, canned queries) and, under `plugins.cleaner`, the
+  archive's name and the limits the plugin (archive.web) enforces on it;
+- the file as a mutable database: Datasette then opens it `mode=ro` and SQLite reads the WAL,
+  so commits made by a `cleaner archive` running beside it show up; `--immutable` would let
+  Datasette read a file that changes under it as if it never did ("database disk image is
+  malformed", new rows invisible);
+- `default_allow_sql off` unless the user asks: table pages, the search page and canned
+  queries keep working, arbitrary SQL is refused (HTTP 403).
+"""
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import json
+import socket
 import sqlite3
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from archive.web.limits import MIN_VALUE_BYTES
 from cleaner.errors import ArchiveError
 
 METADATA_FILE = "datasette-metadata.json"
 PLACEHOLDER = "ARCHIVE"
+SQL_TIME_LIMIT_MS = 3000
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 SETTINGS = {
     "suggest_facets": "off",  # suggestions scan the table on every page: too slow when big
     "facet_time_limit_ms": "200",
-    "sql_time_limit_ms": "3000",
+    "sql_time_limit_ms": str(SQL_TIME_LIMIT_MS),
     "default_facet_size": "10",
+    "max_returned_rows": "1000",
 }
 
 
@@ -27,11 +45,11 @@ def shipped_metadata() -> dict[str, Any]:
     return data
 
 
-def metadata_for(db_path: Path) -> dict[str, Any]:
+def metadata_for(db_path: Path, *, max_value_bytes: int = MIN_VALUE_BYTES) -> dict[str, Any]:
     """The metadata with the database keyed by the name Datasette gives the file (its stem).
 
-    Links to `/ARCHIVE/...` in the HTML descriptions (the ranked search form) get the
-    database's own path, so the search form a user lands on is the fast ranked query.
+    Links to `/ARCHIVE/...` in the HTML descriptions (the search form) get the database's own
+    path; `plugins.cleaner` turns the plugin on for this database, with its limits.
     """
     from datasette.utils import tilde_encode
 
@@ -39,38 +57,85 @@ def metadata_for(db_path: Path) -> dict[str, Any]:
     text = json.dumps(data["databases"][PLACEHOLDER], ensure_ascii=False)
     text = text.replace(f"/{PLACEHOLDER}/", f"/{tilde_encode(db_path.stem)}/")
     data["databases"] = {db_path.stem: json.loads(text)}
+    data["plugins"] = {
+        "cleaner": {
+            "databases": [db_path.stem],
+            "limits": {
+                "max_value_bytes": max_value_bytes,
+                "max_response_bytes": MAX_RESPONSE_BYTES,
+            },
+        }
+    }
     return data
 
 
 def search_url(db_path: Path, host: str, port: int) -> str:
-    """Where `cleaner serve` sends users first: the ranked search query's page."""
+    """Where `cleaner serve` sends users first: the search page."""
     from datasette.utils import tilde_encode
 
-    return f"http://{host}:{port}/{tilde_encode(db_path.stem)}/search"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/{tilde_encode(db_path.stem)}/search"
 
 
-def prepare(db_path: Path) -> None:
-    """Fold the WAL into the main file, since immutable mode reads the main file only."""
+def prepare(db_path: Path) -> int:
+    """Check DB is an archive; return the value-size cap (covers its largest raw document)."""
     from archive.store import Archive
 
-    with Archive(db_path, write=False):
-        pass  # validates it is an archive; raises ArchiveError otherwise
-    try:
-        conn = sqlite3.connect(str(db_path), timeout=30)
+    with Archive(db_path, write=False) as arc:  # raises ArchiveError when not an archive
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        if "readonly" not in str(exc):
-            raise ArchiveError(f"{db_path}: cannot prepare for serving: {exc}") from exc
+            (largest,) = arc.conn.execute("SELECT max(size) FROM raw_documents").fetchone()
+        except sqlite3.Error as exc:
+            raise arc.error(exc, "cannot read") from exc
+    return max(MIN_VALUE_BYTES, int(largest or 0) + 1024 * 1024)
 
 
-def datasette_args(db_path: Path, metadata_file: Path, host: str, port: int) -> list[str]:
-    """Arguments for `datasette serve`: immutable (read-only, no locking), our settings."""
+def is_loopback(host: str) -> bool:
+    """True for an address (or `localhost`) only this machine can reach."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, allow_sql: bool, i_know: bool) -> str | None:
+    """The warning to print for a non-loopback host; ArchiveError when it must be refused.
+
+    Arbitrary SQL reachable from the network is refused unless the user says `--i-know`.
+    """
+    if is_loopback(host):
+        return None
+    if allow_sql and not i_know:
+        raise ArchiveError(
+            f"--allow-sql with --host {host} lets anyone who can reach this machine run SQL "
+            "on it; add --i-know to do it anyway"
+        )
+    return (
+        f"WARNING: serving on {host}: anyone who can reach this machine can read the whole "
+        "archive" + (" and run SQL on it" if allow_sql else "")
+    )
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, with one line, a port that is already taken (Datasette would exit 3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ArchiveError(f"port {port} on {host} is already in use") from exc
+            raise ArchiveError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def datasette_args(
+    db_path: Path, metadata_file: Path, host: str, port: int, *, allow_sql: bool = False
+) -> list[str]:
+    """Arguments for `datasette serve`: the file as a (read-only) mutable database, settings."""
     args = [
         "serve",
-        "--immutable",
         str(db_path),
         "--metadata",
         str(metadata_file),
@@ -79,6 +144,7 @@ def datasette_args(db_path: Path, metadata_file: Path, host: str, port: int) -> 
         "--port",
         str(port),
     ]
-    for name, value in SETTINGS.items():
+    settings = {**SETTINGS, "default_allow_sql": "on" if allow_sql else "off"}
+    for name, value in settings.items():
         args += ["--setting", name, value]
     return args

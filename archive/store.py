@@ -12,6 +12,7 @@ import contextlib
 import json
 import operator
 import os
+import socket
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from archive.dedupe import Signature, find_originals, fingerprints, folded_column, index_signatures
@@ -115,12 +117,12 @@ class Counts:
         self.failed += other.failed
 
 
-def _check_file(path: Path, write: bool) -> bool:
+def _check_file(path: Path, write: bool, create: bool = True) -> bool:
     """Refuse what is not an archive before SQLite half-opens it; True when the file is new."""
     if path.is_dir():
         raise ArchiveError(f"{path}: is a directory, not a database file")
     if not path.exists():
-        if not write:
+        if not write or not create:
             raise ArchiveError(f"{path}: no such archive")
         return True
     try:
@@ -129,7 +131,9 @@ def _check_file(path: Path, write: bool) -> bool:
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if not head:
-        return write
+        if write and create:
+            return True
+        raise ArchiveError(f"{path}: not a cleaner archive (an empty file)")
     if head != SQLITE_HEADER:
         raise ArchiveError(f"{path}: not a SQLite database")
     # The mode bits count too: root may write anything, but a file marked read-only is not
@@ -137,6 +141,78 @@ def _check_file(path: Path, write: bool) -> bool:
     if write and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         raise ArchiveError(f"{path}: the database file is read-only")
     return False
+
+
+def _recognise(path: Path, *, force: bool, write: bool) -> None:
+    """Refuse a SQLite database that is not an archive, before anything writes to it.
+
+    It is read through a read-only connection: no journal mode switched, no table added. A
+    database without tables may become an archive; one with other tables only with `force`
+    (the archive's tables are added beside them), and never one whose tables clash.
+    """
+    try:
+        conn = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"{path}: cannot open: {exc}") from exc
+    try:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        ours = (
+            "_migrations" in names
+            and conn.execute("SELECT 1 FROM _migrations WHERE name = '001_initial'").fetchone()
+        )
+    except sqlite3.Error as exc:
+        reason = "not a SQLite database" if "not a database" in str(exc) else str(exc)
+        raise ArchiveError(f"{path}: {reason}") from exc
+    finally:
+        conn.close()
+    if ours:
+        return
+    if not names:
+        if write:
+            return
+        raise ArchiveError(f"{path}: not a cleaner archive (a database without tables)")
+    shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+    clash = sorted(set(names) & _ARCHIVE_TABLES)
+    if write and force and not clash:
+        return
+    hint = ""
+    if write and clash:
+        hint = f"; its table(s) {', '.join(clash)} would clash with the archive's"
+    elif write:
+        hint = "; --force adds the archive's tables to it"
+    raise ArchiveError(f"{path}: not a cleaner archive (it holds other tables: {shown}){hint}")
+
+
+_ARCHIVE_TABLES = frozenset(
+    {"_migrations", "articles", "raw_documents", "runs", "removals", "lsh_bands", "minhashes"}
+    | {"articles_fts", "site_templates", "site_template_counts", "site_template_documents"}
+)
+
+
+def _owner() -> str:
+    """Who runs a run: `host:pid`, to tell on the next start whether it is still alive."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str | None) -> bool:
+    """False only when the run's process is certainly gone (same host, no such process)."""
+    if not owner or ":" not in owner:
+        return True  # an older row, or another format: cannot tell
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
@@ -212,12 +288,26 @@ def raw_rows(
 
 
 class Archive:
-    """An open archive. `write=False` opens it read-only (search, export)."""
+    """An open archive. `write=False` opens it read-only (search, export).
 
-    def __init__(self, path: str | os.PathLike[str], *, write: bool = True) -> None:
+    A missing file is created when writing, unless `create` is false (re-cleaning a typo
+    must not make an empty archive). An existing SQLite database is recognised before
+    anything is written to it: one with other tables is refused unless `force`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        write: bool = True,
+        create: bool = True,
+        force: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.write = write
-        new = _check_file(self.path, write)
+        new = _check_file(self.path, write, create)
+        if not new:
+            _recognise(self.path, force=force, write=write)
         try:
             if new:
                 _create(self.path)
@@ -266,14 +356,47 @@ class Archive:
         from cleaner import __version__
 
         try:
+            owned = self._runs_have_owner()
+            if owned:
+                self.mark_interrupted()
             cur = self.conn.execute(
                 "INSERT INTO runs (command, started_at, status, cleaner_version, "
-                "ruleset_version, inputs) VALUES (?, ?, 'running', ?, ?, ?)",
-                (command, utc_now(), __version__, ruleset_version, json.dumps(list(inputs))),
+                f"ruleset_version, inputs{', owner' if owned else ''}) "
+                f"VALUES (?, ?, 'running', ?, ?, ?{', ?' if owned else ''})",
+                (
+                    command,
+                    utc_now(),
+                    __version__,
+                    ruleset_version,
+                    json.dumps(list(inputs)),
+                    *((_owner(),) if owned else ()),
+                ),
             )
         except sqlite3.Error as exc:
             raise self.error(exc, "cannot start a run") from exc
         return int(cur.lastrowid or 0)
+
+    def _runs_have_owner(self) -> bool:
+        """Migration 005 applied (a read-only or older archive may lack the column)."""
+        return any(row[1] == "owner" for row in self.conn.execute("PRAGMA table_info(runs)"))
+
+    def mark_interrupted(self) -> int:
+        """Runs left `running` by a process that is gone (killed, crashed) become
+        `interrupted`; their committed batches stay. Returns how many were marked."""
+        dead = [
+            run_id
+            for run_id, owner in self.conn.execute(
+                "SELECT id, owner FROM runs WHERE status = 'running'"
+            )
+            if not _alive(owner)
+        ]
+        if dead:
+            self.conn.executemany(
+                "UPDATE runs SET status = 'interrupted', ended_at = coalesce(ended_at, ?) "
+                "WHERE id = ? AND status = 'running'",
+                [(utc_now(), run_id) for run_id in dead],
+            )
+        return len(dead)
 
     def finish_run(self, run_id: int, status: str, failed: int = 0) -> None:
         # The data is committed already; a missing end time must not hide that.
@@ -312,6 +435,14 @@ class Archive:
             where += " AND (a.cleaner_version IS NOT ? OR a.ruleset_version IS NOT ?)"
             params += list(version)
         return raw_rows(self.conn, f"{where} ORDER BY a.id LIMIT ?", [*params, limit])
+
+    def count_stale(self, version: tuple[str, str] | None) -> int:
+        """How many articles `stale_raw` will return (a progress bar's total)."""
+        sql, params = "SELECT count(*) FROM articles", []
+        if version is not None:
+            sql += " WHERE cleaner_version IS NOT ? OR ruleset_version IS NOT ?"
+            params = list(version)
+        return int(self.conn.execute(sql, params).fetchone()[0])
 
     def stats(self) -> dict[str, int]:
         """Row counts, including the FTS index (a consistency check after faults)."""
@@ -416,6 +547,30 @@ class Archive:
             index_signatures(conn, [(aid, item.sig)], replace=True)
             counts.updated += 1
             counts.duplicates += original is not None
+        self._recheck_copies([item.article_id for item in batch if item.article_id is not None])
+
+    def _recheck_copies(self, changed: Sequence[int]) -> None:
+        """Articles marked as copies of a re-cleaned article are compared again.
+
+        The original's text may have changed (new rules, a learned template) while its copy
+        was not re-cleaned: `duplicate_of` would point at a text it no longer resembles, and
+        search would hide the copy. Each is matched afresh against the older rows (its stored
+        signature, no re-cleaning).
+        """
+        conn = self.conn
+        done = set(changed)
+        rows = conn.execute(
+            "SELECT a.id, a.text_sha256, m.signature FROM articles a "
+            "LEFT JOIN minhashes m ON m.article_id = a.id "
+            "WHERE a.duplicate_of IN (SELECT value FROM json_each(?)) ORDER BY a.id",
+            (json.dumps(sorted(done)),),
+        ).fetchall()
+        for aid, sha, blob in rows:
+            if aid in done:
+                continue  # re-cleaned in this batch: its original was found afresh
+            sig = Signature.of(np.frombuffer(blob, dtype="<u4")) if blob else None
+            (original,) = find_originals(conn, [(sha, sig)], aid)
+            conn.execute("UPDATE articles SET duplicate_of = ? WHERE id = ?", (original, aid))
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:

@@ -17,7 +17,7 @@ import ahocorasick
 
 from cleaner.lines import Unit
 from cleaner.prefilter import fold
-from cleaner.ruleset import Rule
+from cleaner.ruleset import Rule, RuleBudget
 
 _TERMINAL = frozenset('.!?"”»)')  # a paragraph of prose ends with one of these
 TOP_UNITS = 8  # `where = "top"` rules look at most this far before the body starts
@@ -93,14 +93,17 @@ def dispatch_for(rules: Sequence[Rule]) -> Dispatch:
     return found
 
 
-def match_unit(unit: Unit, dispatch: Dispatch, position: str) -> Match | None:
-    """The first rule that matches this unit on its own."""
+def match_unit(
+    unit: Unit, dispatch: Dispatch, position: str, budget: RuleBudget | None = None
+) -> Match | None:
+    """The first rule that matches this unit on its own (`budget`: the document's, see
+    ruleset.RuleBudget)."""
     rules = dispatch.rules
     for i in dispatch.candidates(fold(unit.text)):
         rule = rules[i]
         if rule.where != "any" and position and rule.where != position:
             continue
-        found = rule.search(unit.text)
+        found = rule.search(unit.text, budget)
         if found is None:
             continue
         if rule.remove == "prefix" and found.start() != 0:
@@ -118,6 +121,7 @@ def apply_rules(
     `positional=False` ignores `where` constraints (rule examples are single lines).
     """
     dispatch = dispatch_for(rules)
+    budget = RuleBudget()  # this document's: a rule that timed out skips its other lines
     prose = [u.index for u in units if is_body_like(u)]
     start = prose[0] if prose else len(units)  # the first body-like unit
     after_body = _after_body(units, prose)
@@ -131,7 +135,7 @@ def apply_rules(
             position = "bottom"
         else:
             position = "any"
-        found = match_unit(unit, dispatch, position if positional else "")
+        found = match_unit(unit, dispatch, position if positional else "", budget)
         if found is not None:
             matches[unit.index] = found
     # Later headings first: a unit under two extents belongs to the nearest heading above it.

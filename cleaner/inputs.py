@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -54,11 +55,16 @@ class RawInput:
 
 @dataclass(slots=True)
 class InputFailure:
-    """An input (or part of one) that could not be read, named with the reason (exit 1)."""
+    """An input (or part of one) that could not be read, named with the reason (exit 1).
+
+    `doc_id`, when known (a JSON Lines record's own id), lets an error record in the output
+    take the place of the document that failed.
+    """
 
     source: str
     reason: str
     error: BaseException | None = field(default=None, compare=False, repr=False)
+    doc_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -70,6 +76,19 @@ class InputNotice:
 
 
 Item = RawInput | InputFailure | InputNotice
+
+
+def safe_name(name: str) -> str:
+    """A file name as text that UTF-8 can hold, losing nothing.
+
+    POSIX names are bytes; Python hands undecodable ones over as lone surrogates
+    (`surrogateescape`), which neither SQLite nor a UTF-8 stream accepts. Those bytes become
+    `\\xff` escapes, the form Python itself prints; every valid name is returned unchanged.
+    """
+    if not _SURROGATE.search(name):
+        return name
+    raw = name.encode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def describe_os_error(exc: OSError, path: Path | None = None) -> str:
@@ -97,12 +116,12 @@ def iter_paths(
             reason = describe_os_error(exc, path)
             if exc.errno == errno.ENOENT and not path.is_symlink():
                 reason = "no such file or directory"
-            yield InputFailure(raw, reason, exc)
+            yield InputFailure(safe_name(raw), reason, exc)
             continue
         if is_dir:
             yield from _walk(path)
         else:
-            yield raw, path
+            yield safe_name(raw), path
 
 
 def _walk(top: Path) -> Iterator[tuple[str, Path] | InputFailure | InputNotice]:
@@ -114,7 +133,7 @@ def _walk(top: Path) -> Iterator[tuple[str, Path] | InputFailure | InputNotice]:
     """
     top_stat = top.stat()
     top_key = (top_stat.st_dev, top_stat.st_ino)
-    seen = {top_key: str(top)}
+    seen = {top_key: safe_name(str(top))}
     stack: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(top, (top_key,))]
     while stack:
         directory, chain = stack.pop()
@@ -123,7 +142,7 @@ def _walk(top: Path) -> Iterator[tuple[str, Path] | InputFailure | InputNotice]:
                 entries = sorted(scan, key=lambda e: e.name)
         except OSError as exc:
             yield InputFailure(
-                str(directory), f"cannot read directory: {describe_os_error(exc)}", exc
+                safe_name(str(directory)), f"cannot read directory: {describe_os_error(exc)}", exc
             )
             continue
         subdirs = []
@@ -131,27 +150,58 @@ def _walk(top: Path) -> Iterator[tuple[str, Path] | InputFailure | InputNotice]:
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
+            name = safe_name(entry.path)
             try:
                 st = entry.stat()  # follows symbolic links
             except OSError as exc:
-                yield InputFailure(str(path), describe_os_error(exc, path), exc)
+                yield InputFailure(name, safe_name(describe_os_error(exc, path)), exc)
                 continue
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
                 if key in chain:
-                    yield InputNotice(
-                        str(path), f"symbolic link loop (back to {seen[key]}), skipped"
-                    )
+                    yield InputNotice(name, f"symbolic link loop (back to {seen[key]}), skipped")
                 elif key in seen:
-                    yield InputNotice(str(path), f"same directory as {seen[key]}, skipped")
+                    yield InputNotice(name, f"same directory as {seen[key]}, skipped")
                 else:
-                    seen[key] = str(path)
+                    seen[key] = name
                     subdirs.append((path, (*chain, key)))
             elif stat.S_ISREG(st.st_mode):
-                yield str(path), path
+                yield name, path
             else:
-                yield InputFailure(str(path), "not a regular file, skipped")
+                yield InputFailure(name, "not a regular file, skipped")
         stack.extend(reversed(subdirs))
+
+
+def count_documents(paths: Iterable[str], kind: str = "auto") -> int | None:
+    """How many documents (and failures) the paths will give, when that is known without
+    reading them: None for standard input and for files of records (JSON Lines, WARC), whose
+    count only a full read tells. For a progress bar's total; a first look at each file's
+    first bytes tells a JSON Lines file without the extension."""
+    if kind in ("jsonl", "warc"):
+        return None
+    total = 0
+    for entry in iter_paths(list(paths) or ["-"]):
+        if isinstance(entry, InputNotice):
+            continue
+        if isinstance(entry, InputFailure):
+            total += 1
+            continue
+        name, path = entry
+        if path is None:
+            return None
+        by_name = kind if kind != "auto" else kind_from_name(name)
+        if by_name in ("jsonl", "warc"):
+            return None
+        if by_name == "auto":
+            try:
+                with open(path, "rb") as handle:
+                    head = handle.read(512)
+            except OSError:
+                head = b""
+            if head.startswith(b"\x1f\x8b") or sniff_kind(head) != "auto":
+                return None
+        total += 1
+    return total
 
 
 def kind_from_name(name: str) -> str:
@@ -218,7 +268,7 @@ def read_inputs(
                         name, handle, kind, None, None, max_bytes, urls_only=urls_only
                     )
         except OSError as exc:
-            yield InputFailure(name, describe_os_error(exc, path), exc)
+            yield InputFailure(name, safe_name(describe_os_error(exc, path)), exc)
         except InputError as exc:
             yield InputFailure(name, str(exc), exc)
 
@@ -370,22 +420,57 @@ def _skip_line(stream: IO[bytes]) -> None:
             return
 
 
+def _refuse_constant(name: str) -> Any:
+    raise _NotJSON(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise _NotJSON(f"number {text[:20]} is out of range")
+    return value
+
+
+class _NotJSON(ValueError):
+    """What standard JSON does not allow but Python's parser accepts (NaN, Infinity, 1e999)."""
+
+
+def parse_json_line(text: str) -> Any:
+    """`json.loads`, strict: NaN, Infinity and numbers that overflow to them are refused, so
+    nothing non-standard can reach the output (which is written with allow_nan=False)."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def _jsonl_record(name: str, where: str, number: int, line: bytes) -> Item:
+    """One record, or a failure naming its file and line: whatever is wrong with a record
+    (bad JSON, a 5,000-digit number, a wrong type) stays with that record."""
     try:
-        record = json.loads(line.decode("utf-8", errors="replace"))
+        return _parse_record(name, where, line)
+    except Exception as exc:  # noqa: BLE001 - contained to this record, reported with its line
+        return InputFailure(where, f"unreadable record ({type(exc).__name__}: {exc})", exc)
+
+
+def _parse_record(name: str, where: str, line: bytes) -> Item:
+    try:
+        record = parse_json_line(line.decode("utf-8", errors="replace"))
     except json.JSONDecodeError as exc:
         return InputFailure(where, f"invalid JSON: {exc.msg} at column {exc.colno}", exc)
     except RecursionError as exc:
         return InputFailure(where, "invalid JSON: nested too deeply", exc)
+    except _NotJSON as exc:
+        return InputFailure(where, f"invalid JSON: {exc}", exc)
+    except ValueError as exc:  # Python's limit on integer digits (4,300)
+        reason = "a number has too many digits" if "digits" in str(exc) else str(exc)
+        return InputFailure(where, f"invalid JSON: {reason}", exc)
     if not isinstance(record, dict):
         return InputFailure(where, "a JSON Lines record must be an object")
     if _SURROGATE_ESCAPE.search(line):  # only an escape can make a lone surrogate
         record = _scrub(record)
     body = record.get("html") if record.get("html") is not None else record.get("text")
-    if not isinstance(body, str):
-        return InputFailure(where, "record has no 'text' or 'html' string")
-    extra = {k: v for k, v in record.items() if k not in ("text", "html")}
     doc_id = str(record["id"]) if record.get("id") is not None else where
+    if not isinstance(body, str):
+        return InputFailure(where, "record has no 'text' or 'html' string", doc_id=doc_id)
+    extra = {k: v for k, v in record.items() if k not in ("text", "html")}
     return RawInput(
         name,
         body,

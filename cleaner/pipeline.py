@@ -20,6 +20,8 @@ from cleaner.engine import apply_rules
 from cleaner.generic import GENERIC_RULES, apply_generic, gate_extents
 from cleaner.inputs import RawInput
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
+from cleaner.limits import Limits, cheap_text, check_lines, element_note, too_many_elements
+from cleaner.limits import current as current_limits
 from cleaner.lines import Unit, make_units
 from cleaner.metadata import (
     BUILTIN_RULES,
@@ -50,6 +52,9 @@ class CleanOptions:
     # Site key -> that site's template keys (cleaner.templates); a document whose site has an
     # entry loses its template lines. None: no template pass at all.
     templates: Templates | None = None
+    # Bounds on one document's work (cleaner.limits): big HTML skips trafilatura, flagged in
+    # the record's `limited`; too many lines is an InputError, never a truncation.
+    limits: Limits = field(default_factory=current_limits)
 
 
 def with_kind(options: CleanOptions, kind: str) -> CleanOptions:
@@ -154,7 +159,16 @@ def draft(
     options = options or CleanOptions()
     ruleset = options.ruleset or default_ruleset()
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    text, encoding, kind, html_meta, raw_html = _page_text(raw, options.input_kind, url)
+    if not isinstance(raw, bytes | str):
+        raise TypeError(f"clean() takes bytes or str, not {type(raw).__name__}")
+    text, encoding, kind, html_meta, raw_html = _page_text(
+        raw, options.input_kind, url, options.limits
+    )
+    limited = isinstance(html_meta, str)
+    if limited:  # too big for trafilatura: a plain strip, so the generic pass finds the body
+        extra = {**(extra or {}), "limited": html_meta}
+        html_meta = None
+    check_lines(text, options.limits)
     units, lines = make_units(text)
     hint = guess_from_words(_head_words(units[:200]))
     rules = [
@@ -171,7 +185,7 @@ def draft(
         site = site_key(url, meta.publisher)
         keys = options.templates.get(site) if site is not None else None
         title = _apply_site_template(units, keys, title)
-    if options.generic and kind == "text":  # trafilatura already found the HTML's article
+    if options.generic and (kind == "text" or limited):  # trafilatura found the HTML's article
         anchor = apply_generic(units, hint)
         if anchor is not None:
             if title is None:
@@ -228,11 +242,12 @@ def _head_words(units: list[Unit]) -> list[str]:
 
 
 def _page_text(
-    raw: bytes | str, input_kind: str, url: str | None
+    raw: bytes | str, input_kind: str, url: str | None, limits: Limits | None = None
 ) -> tuple[str, str | None, str, Any, str]:
     """The text whose lines become units: the decoded scrape, or the HTML's extracted text.
 
-    Returns (text, encoding, kind, trafilatura's result or None, the raw HTML or "").
+    Returns (text, encoding, kind, trafilatura's result or None, the raw HTML or ""); for
+    HTML over `limits`, the result is instead the note for the record's `limited` field.
     """
     if isinstance(raw, str):
         text, encoding = raw, None
@@ -243,6 +258,8 @@ def _page_text(
         kind = "html" if looks_like_html(text) else "text"
     if kind != "html":
         return text, encoding, kind, None, ""
+    if limits is not None and (count := too_many_elements(text, limits)) is not None:
+        return cheap_text(text), encoding, kind, element_note(count, limits), text
     from cleaner.extract_html import extract
 
     html_meta = extract(text, url)
@@ -275,7 +292,7 @@ def template_keys(
     options = options or CleanOptions()
     site = site_key(url)
     if site is not None:
-        text = _page_text(raw, options.input_kind, url)[0]
+        text = _page_text(raw, options.input_kind, url, options.limits)[0]
         return site, document_keys(u.text for u in make_units(text)[0])
     return site_and_keys(clean(raw, url=url, options=replace(options, templates=None)))
 

@@ -7,6 +7,7 @@ set keeps every keep-example, which catches one rule eating another's protected 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cleaner.engine import apply_rules
 from cleaner.lines import make_units
@@ -22,6 +23,34 @@ def removed_by(example: str, rules: Sequence[Rule]) -> set[str]:
     return out  # type: ignore[return-value]
 
 
+@dataclass(frozen=True, slots=True)
+class ExampleResult:
+    """One example of a rule, run: `kind` is "remove" or "keep"; `problem` is None when it
+    passed, else why it failed."""
+
+    kind: str
+    example: str
+    problem: str | None
+
+
+def run_examples(rule: Rule, ruleset: Sequence[Rule] = ()) -> list[ExampleResult]:
+    """Each example of the rule, run alone and (keep-examples) against the whole ruleset."""
+    results = []
+    for example in rule.examples_remove:
+        ok = rule.id in removed_by(example, [rule])
+        results.append(ExampleResult("remove", example, None if ok else "not removed"))
+    for example in rule.examples_keep:
+        problem = None
+        if rule.id in removed_by(example, [rule]):
+            problem = "removed by the rule itself"
+        elif ruleset:
+            others = removed_by(example, list(ruleset)) - {rule.id}
+            if others:
+                problem = f"removed by {', '.join(sorted(others))}"
+        results.append(ExampleResult("keep", example, problem))
+    return results
+
+
 def check_rule(rule: Rule, ruleset: Sequence[Rule] = ()) -> list[str]:
     """Problems with one rule's examples, as `rule-id: reason` strings."""
     problems = []
@@ -29,18 +58,15 @@ def check_rule(rule: Rule, ruleset: Sequence[Rule] = ()) -> list[str]:
         problems.append(f"{rule.id}: has no examples_remove")
     if not rule.examples_keep:
         problems.append(f"{rule.id}: has no examples_keep")
-    for example in rule.examples_remove:
-        if rule.id not in removed_by(example, [rule]):
-            problems.append(f"{rule.id}: does not remove its example {example!r}")
-    for example in rule.examples_keep:
-        if rule.id in removed_by(example, [rule]):
-            problems.append(f"{rule.id}: removes its keep-example {example!r}")
-        if ruleset:
-            others = removed_by(example, list(ruleset)) - {rule.id}
-            if others:
-                problems.append(
-                    f"{rule.id}: keep-example {example!r} is removed by {', '.join(sorted(others))}"
-                )
+    for result in run_examples(rule, ruleset):
+        if result.problem is None:
+            continue
+        if result.kind == "remove":
+            problems.append(f"{rule.id}: does not remove its example {result.example!r}")
+        elif result.problem == "removed by the rule itself":
+            problems.append(f"{rule.id}: removes its keep-example {result.example!r}")
+        else:
+            problems.append(f"{rule.id}: keep-example {result.example!r} is {result.problem}")
     return problems
 
 

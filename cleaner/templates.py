@@ -26,6 +26,7 @@ from cleaner.engine import is_body_like
 from cleaner.lines import Unit, count_words, make_units
 
 RULE_ID = "template.site-line"
+DESCRIPTION = "A line found on at least half of a site's pages (3 or more) in the batch or archive"
 FORMAT = "cleaner-site-template/1"
 
 # Three documents is the least that tells a template from a coincidence: two articles of one

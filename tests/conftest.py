@@ -14,7 +14,10 @@ SAMPLES = ROOT / "samples"
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.register_profile("long", max_examples=3000, deadline=None)
+# `make fuzz`: 100,000 inputs per property (FUZZ_EXAMPLES to change it).
+settings.register_profile(
+    "long", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100000")), deadline=None
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

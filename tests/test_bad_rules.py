@@ -155,8 +155,8 @@ EVIL = """
 [[rule]]
 id = "user.evil"
 category = "ads"
-description = "A pattern with catastrophic backtracking"
-pattern = '(a+)+$'
+description = "A pattern with catastrophic backtracking that the load-time check lets through"
+pattern = '^(a|aa)+$'
 examples_remove = ["aaaa"]
 examples_keep = ["bbbb!"]
 """

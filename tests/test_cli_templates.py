@@ -136,7 +136,9 @@ def test_failures_are_reported_once_and_the_rest_still_learns(tmp_path: Path) ->
     assert result.exit_code == 1
     errors = [x for x in result.stderr.splitlines() if x.strip()]
     assert len(errors) == 2, errors
-    assert all(template_lines(json.loads(x)) for x in result.stdout.splitlines())
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [("error" in r) for r in records] == [False] * 4 + [True, True]  # in their places
+    assert all(template_lines(r) for r in records[:4])
 
 
 def test_standard_input_streams_without_templates_by_default(tmp_path: Path) -> None:

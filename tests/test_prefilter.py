@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,6 +54,7 @@ def test_case_folding_finds_the_variant_letters() -> None:
     assert _sound(r"(?i)реклама", "РЕКЛАМА")
 
 
+@pytest.mark.slow
 def test_unsafe_list_is_what_the_regex_module_does() -> None:
     """Recompute UNSAFE from every code point: a character is safe when each character a
     case-insensitive match of it accepts has the same fold."""

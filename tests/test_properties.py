@@ -1,7 +1,7 @@
 """Properties of `clean()` on generated input: it never raises, loses nothing, and is stable.
 
 `make test` runs each with the `default` hypothesis profile (60 examples); `make fuzz` with the
-`long` profile (3000). The invariants are SPEC.md's: every non-blank input line (as
+`long` profile (100,000). The invariants are SPEC.md's: every non-blank input line (as
 `split_lines` normalises it, which `Document.lines` holds) is in `text` or in `removed` with its
 line number; the text is NFC; the same input gives the same output; cleaning is idempotent.
 """
@@ -236,6 +236,7 @@ def stdin_bytes(draw: st.DrawFn) -> bytes:
     return prefix + body
 
 
+@pytest.mark.slow
 @given(stdin_bytes(), st.sampled_from(["text", "jsonl", "json"]))
 def test_the_command_never_shows_a_traceback(data: bytes, fmt: str) -> None:
     from click.testing import CliRunner

@@ -6,9 +6,11 @@ import contextlib
 import json
 import re
 import signal
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,25 +21,81 @@ import archive as lib
 from archive import Archive, ArchiveError, Counts, Hooks
 from archive import templates as site_templates
 from archive.store import fingerprinted
+from cleaner.cli.clean_cmd import limit_options
 from cleaner.cli.common import (
     build_ruleset,
     fail_usage,
     input_options,
-    progress,
     report,
     rule_options,
     run_batch,
 )
-from cleaner.inputs import read_inputs
+from cleaner.cli.output import dumps, one_line, progress, write_csv
+from cleaner.inputs import count_documents, read_inputs
 from cleaner.pipeline import CleanOptions
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ISO 639-1 (or -3) codes, with langdetect's region suffix (zh-cn)
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$")
 
 
-def _open(db: str, *, write: bool, debug: bool = False) -> Archive:
-    """Open the archive or exit 2 with one line (not SQLite, read-only, a directory...)."""
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--language EN` means en: codes are stored lower-case. A value that cannot be a
+    language code is a usage error, not an empty result."""
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if not _LANGUAGE.match(code):
+        fail_usage(f"--language: expected a language code such as en or ru, got {value!r}")
+    return code
+
+
+def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
-        return Archive(db, write=write)
+        if not _DATE.match(value):
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        fail_usage(f"--since: expected a date YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def _warn_unknown_language(arc: Archive, language: str | None, quiet: bool = False) -> None:
+    """An empty result for a language the archive does not hold says so on standard error."""
+    if language is None or quiet:
+        return
+    if arc.conn.execute(
+        "SELECT 1 FROM articles WHERE language = ? LIMIT 1", (language,)
+    ).fetchone():
+        return
+    present = [
+        row[0]
+        for row in arc.conn.execute(
+            "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL "
+            "ORDER BY language LIMIT 30"
+        )
+    ]
+    click.echo(
+        f"cleaner: warning: no articles in language {language!r} "
+        f"(the archive has: {', '.join(present) or 'none'})",
+        err=True,
+    )
+
+
+_QUIET = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress display, summary or warnings; errors only."
+)
+
+
+def _open(
+    db: str, *, write: bool, debug: bool = False, create: bool = True, force: bool = False
+) -> Archive:
+    """Open the archive or exit 2 with one line (missing, not SQLite, not an archive,
+    read-only, a directory...). Only `archive` creates a missing file."""
+    try:
+        return Archive(db, write=write, create=create, force=force)
     except ArchiveError as exc:
         if debug:
             raise
@@ -68,7 +126,9 @@ class _Stop:
             signal.signal(signal.SIGINT, previous)
 
 
-def _finish(arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str) -> None:
+def _finish(
+    arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str, quiet: bool = False
+) -> None:
     """Close the run, print the one-line summary, exit with SPEC's code (130: interrupted)."""
     arc.finish_run(run_id, "interrupted" if stopped else "completed")
     arc.close()
@@ -80,7 +140,8 @@ def _finish(arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str)
     line = f"cleaner: {what} {arc.path} (run {run_id}): " + ", ".join(parts)
     if stopped:
         line += "; interrupted, the work above is committed (run again to finish)"
-    click.echo(line, err=True)
+    if not quiet or stopped:
+        click.echo(one_line(line), err=True)
     sys.exit(130 if stopped else 1 if counts.failed else 0)
 
 
@@ -89,7 +150,7 @@ def _write_failed(arc: Archive, run_id: int, exc: ArchiveError, debug: bool) -> 
     arc.close()
     if debug:
         raise exc
-    click.echo(f"cleaner: error: {exc}", err=True)
+    click.echo(one_line(f"cleaner: error: {exc}"), err=True)
     sys.exit(1)
 
 
@@ -103,11 +164,20 @@ _TEMPLATES_HELP = (
 @click.argument("db", type=click.Path(dir_okay=False))
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @input_options
+@limit_options
 @rule_options
 @click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Add the archive's tables to an existing SQLite database that has other tables.",
+)
+@_QUIET
 def archive(
     db: str,
     paths: tuple[str, ...],
+    force: bool,
+    quiet: bool,
     input_kind: str,
     url: str | None,
     fetched_at: str | None,
@@ -135,11 +205,14 @@ def archive(
       cleaner archive news.db crawl.warc.gz --jobs 2
       curl -s URL | cleaner archive news.db --url URL
 
+    An existing SQLite file that is not an archive is refused (nothing written to it)
+    unless --force.
+
     Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
     unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
     """
     ruleset = build_ruleset(rule_dirs, no_default_rules)
-    arc = _open(db, write=True, debug=debug)
+    arc = _open(db, write=True, debug=debug, force=force)
     items = read_inputs(
         paths,
         kind=input_kind,
@@ -167,7 +240,8 @@ def archive(
     except ArchiveError as exc:
         arc.close()
         fail_usage(str(exc))
-    with stop.installed(), progress("archiving") as advance:
+    total = None if quiet else count_documents(paths)
+    with stop.installed(), progress("archiving", total=total, quiet=quiet) as advance:
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
         try:
             counts, stopped = lib.ingest(
@@ -180,7 +254,7 @@ def archive(
             )
         except ArchiveError as exc:
             _write_failed(arc, run_id, exc, debug)
-    _finish(arc, run_id, counts, stopped, "archive")
+    _finish(arc, run_id, counts, stopped, "archive", quiet)
 
 
 @click.command()
@@ -190,10 +264,13 @@ def archive(
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @rule_options
+@limit_options
 @click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
+@_QUIET
 def reclean(
     db: str,
     all_rows: bool,
+    quiet: bool,
     debug: bool,
     rule_dirs: tuple[str, ...],
     no_default_rules: bool,
@@ -215,7 +292,7 @@ def reclean(
     from cleaner import __version__
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
-    arc = _open(db, write=True, debug=debug)
+    arc = _open(db, write=True, debug=debug, create=False)
     stop = _Stop()
     try:
         run_id = arc.start_run("reclean", [db], ruleset.version)
@@ -224,7 +301,8 @@ def reclean(
         fail_usage(str(exc))
     version = None if all_rows else (__version__, ruleset.version)
     templates = site_templates.load(arc) if use_templates else None
-    with stop.installed(), progress("re-cleaning") as advance:
+    total = None if quiet else arc.count_stale(version)
+    with stop.installed(), progress("re-cleaning", total=total, quiet=quiet) as advance:
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
         try:
             counts, stopped = lib.reclean(
@@ -236,7 +314,7 @@ def reclean(
             )
         except ArchiveError as exc:
             _write_failed(arc, run_id, exc, debug)
-    _finish(arc, run_id, counts, stopped, "reclean")
+    _finish(arc, run_id, counts, stopped, "reclean", quiet)
 
 
 def _marks() -> tuple[str, str]:
@@ -246,10 +324,26 @@ def _marks() -> tuple[str, str]:
 @click.command()
 @click.argument("db", type=click.Path(dir_okay=False))
 @click.argument("query")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
-@click.option("--language", metavar="xx", help="Only articles in this language (ISO 639-1).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=10,
+    show_default=True,
+    help="At most this many results.",
+)
+@click.option(
+    "--language",
+    metavar="xx",
+    callback=_language,
+    help="Only articles in this language (ISO 639-1, any case).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "jsonl", "csv"]),
+    default="text",
+    show_default=True,
+    help="text: numbered hits; jsonl: one object per hit; csv: a header row, one row per hit.",
 )
 @click.option("--all", "all_copies", is_flag=True, help="Show every copy of duplicated stories.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
@@ -273,9 +367,11 @@ def search(
       cleaner search news.db Kazakhstan
       cleaner search news.db '"peacekeeping forces"' --limit 3
       cleaner search news.db 'эконом*' --language ru --format jsonl
+      cleaner search news.db Kazakhstan --format csv > hits.csv
     """
     arc = _open(db, write=False, debug=debug)
     try:
+        _warn_unknown_language(arc, language)
         hits = lib.search(
             arc,
             query,
@@ -292,9 +388,14 @@ def search(
         fail_usage(f"{db}: search failed: {exc}")
     finally:
         arc.close()
+    if fmt == "csv":
+        rows = [{"rank": n, **hit.to_dict()} for n, hit in enumerate(hits, 1)]
+        columns = ["rank", *(hits[0].to_dict() if hits else lib.Hit._fields)]
+        write_csv(sys.stdout, columns, rows)
+        return
     for n, hit in enumerate(hits, 1):
         if fmt == "jsonl":
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            click.echo(dumps(hit.to_dict()))
             continue
         facts = ", ".join(x for x in (hit.language, hit.published, hit.publisher) if x)
         click.echo(f"{n}. {hit.title or '(no title)'}" + (f"  ({facts})" if facts else ""))
@@ -311,13 +412,21 @@ def search(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "text"]),
+    type=click.Choice(["jsonl", "text", "csv"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: SPEC records; text: texts separated by a form feed.",
+    help="jsonl: SPEC records; text: texts separated by a form feed; csv: a header row, "
+    "one row per article (removals as JSON).",
 )
-@click.option("--language", metavar="xx", help="Only articles in this language.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after.")
+@click.option(
+    "--language", metavar="xx", callback=_language, help="Only articles in this language."
+)
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    callback=_since,
+    help="Only articles published on or after this date.",
+)
 @click.option("--unique", is_flag=True, help="Leave out duplicates of earlier articles.")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 def export(
@@ -329,49 +438,100 @@ def export(
     Examples:
       cleaner export news.db > articles.jsonl
       cleaner export news.db --language ru --since 2024-01-01 --format text | wc -w
+      cleaner export news.db --format csv > articles.csv
     """
-    if since and not _DATE.match(since):
-        fail_usage(f"--since: expected YYYY-MM-DD, got {since!r}")
     arc = _open(db, write=False, debug=debug)
     first = True
     try:
-        for record in lib.iter_records(arc, language=language, since=since, unique=unique):
+        _warn_unknown_language(arc, language)
+        records = lib.iter_records(arc, language=language, since=since, unique=unique)
+        if fmt == "csv":
+            write_csv(sys.stdout, _EXPORT_COLUMNS, records)
+        for record in records:
             if fmt == "jsonl":
-                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sys.stdout.write(dumps(record) + "\n")
             else:
                 sys.stdout.write(("" if first else "\f\n") + record["text"] + "\n")
             first = False
         sys.stdout.flush()
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
+    except sqlite3.Error as exc:  # a damaged archive: one line (a full disk is run_cli's)
+        if debug:
+            raise
+        fail_usage(f"{db}: export failed: {exc}")
     finally:
         arc.close()
 
 
+_EXPORT_COLUMNS = (
+    "id",
+    "source",
+    "url",
+    "title",
+    "text",
+    "language",
+    "language_probability",
+    "published",
+    "page_date",
+    "publisher",
+    "category",
+    "author",
+    "published_source",
+    "paywalled",
+    "fetched_at",
+    "raw_sha256",
+    "cleaner_version",
+    "ruleset_version",
+    "archived_at",
+    "duplicate_of",
+    "removed",
+)
+
+
 @click.command()
-@click.argument("db", type=click.Path(dir_okay=False, exists=True))
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="The port to listen on.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
     help="Interface to bind; the default is reachable from this machine only.",
 )
+@click.option("--allow-sql", is_flag=True, help="Let visitors run their own SQL (off by default).")
+@click.option(
+    "--i-know", is_flag=True, help="Allow --allow-sql on a host other machines can reach."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
-def serve(db: str, port: int, host: str, debug: bool) -> None:
-    """Browse and search DB in Datasette, read-only (immutable), with the project's metadata.
+def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: bool) -> None:
+    """Browse, search and read DB in Datasette, read-only, while it may still be written.
 
     \b
     Examples:
       cleaner serve news.db                 # then open http://127.0.0.1:8001/news/search
       cleaner serve news.db --port 9000
+      cleaner serve news.db --allow-sql     # also let visitors run SQL queries
     """
-    from archive.serve import datasette_args, metadata_for, prepare, search_url
+    from archive.serve import (
+        check_exposure,
+        check_port,
+        datasette_args,
+        metadata_for,
+        prepare,
+        search_url,
+    )
 
     path = Path(db)
     try:
-        prepare(path)
+        max_value_bytes = prepare(path)
+        warning = check_exposure(host, allow_sql, i_know)
+        if warning:
+            click.echo(f"cleaner: {warning}", err=True)
+        check_port(host, port)
     except ArchiveError as exc:
         if debug:
             raise
@@ -383,11 +543,15 @@ def serve(db: str, port: int, host: str, debug: bool) -> None:
         tempfile.TemporaryDirectory(prefix="cleaner-serve-") as tmp,
     ):
         meta = Path(tmp) / "metadata.json"
-        meta.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
+        data = metadata_for(path, max_value_bytes=max_value_bytes)
+        meta.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        sql = "SQL allowed" if allow_sql else "no arbitrary SQL"
         click.echo(
-            f"cleaner: serving {db} read-only; search: {search_url(path, host, port)}", err=True
+            f"cleaner: serving {db} read-only ({sql}); search: {search_url(path, host, port)}",
+            err=True,
         )
-        datasette_cli.main(args=datasette_args(path, meta, host, port), prog_name="datasette")
+        args = datasette_args(path, meta, host, port, allow_sql=allow_sql)
+        datasette_cli.main(args=args, prog_name="datasette")
 
 
 @contextlib.contextmanager

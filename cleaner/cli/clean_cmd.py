@@ -7,27 +7,60 @@ import functools
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from typing import IO
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import IO, Any
 
 import click
 
+from cleaner import limits
 from cleaner.cli.common import (
     CHUNK,
     build_ruleset,
     input_options,
     learn_templates,
-    progress,
     report,
     rule_options,
     rule_warnings,
     run_batch,
     warn,
 )
-from cleaner.cli.output import Writer, render_all
+from cleaner.cli.output import Rendered, Writer, dumps, error_record, progress, render_all
 from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
 from cleaner.ruleset import Ruleset
 from cleaner.templates import Templates
+
+
+def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--max-elements and --max-lines: the per-document work bounds of cleaner.limits, set
+    for this process and its workers before any input is cleaned."""
+
+    def configure(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        current = limits.current()
+        field_name = "max_elements" if param.name == "max_elements" else "max_lines"
+        limits.configure(replace(current, **{field_name: value or None}))
+        return value
+
+    func = click.option(
+        "--max-lines",
+        type=click.IntRange(0),
+        default=limits.DEFAULT_MAX_LINES,
+        show_default=True,
+        callback=configure,
+        expose_value=False,
+        help="Refuse a document with more lines than this (0: no limit).",
+    )(func)
+    return click.option(
+        "--max-elements",
+        type=click.IntRange(0),
+        default=limits.DEFAULT_MAX_ELEMENTS,
+        show_default=True,
+        callback=configure,
+        expose_value=False,
+        help="HTML with more elements skips article extraction for a plain tag strip, "
+        "flagged in the record's 'limited' field (0: no limit).",
+    )(func)
 
 
 @click.command()
@@ -52,13 +85,25 @@ from cleaner.templates import Templates
     "them as template.site-line. Default: on for files and folders; off for standard input, "
     "which is streamed (--templates copies it to a temporary file first).",
 )
+@click.option(
+    "--skip-errors",
+    is_flag=True,
+    help="JSON Lines: leave out inputs that fail. By default each one gets an error record "
+    '{"id": ..., "source": ..., "error": ...} in its place, so output line N is input N.',
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress display, summary or warnings; errors only."
+)
 @input_options
+@limit_options
 @rule_options
 def clean(
     paths: tuple[str, ...],
     fmt: str,
     explain: bool,
     templates: bool | None,
+    skip_errors: bool,
+    quiet: bool,
     input_kind: str,
     url: str | None,
     fetched_at: str | None,
@@ -85,6 +130,9 @@ def clean(
     Files and folders are read twice: a first pass counts, per site (URL host), the hashes
     of the lines; the second cleans. Standard input is read once and written as it goes,
     without templates, unless --templates is given.
+
+    In JSON Lines, an input that fails is an error record in its place (unless
+    --skip-errors), and is named on standard error too.
 
     Exit status: 0 all good; 1 some inputs failed (named on standard error, the
     others still written); 2 bad usage or unreadable rules.
@@ -137,6 +185,8 @@ def clean(
             debug,
             learned,
             stream=reads_stdin and not spool,
+            error_records=fmt == "jsonl" and not explain and not skip_errors,
+            quiet=quiet,
         )
 
 
@@ -153,14 +203,18 @@ def _write_all(
     templates: Templates | None,
     *,
     stream: bool,
+    error_records: bool = False,
+    quiet: bool = False,
 ) -> None:
     """The cleaning pass: every result written or reported in input order; exit 1 on failures.
 
     A `stream` (standard input read once) is written a document at a time, as it comes; files
-    are cleaned in small groups, which is faster (run_batch's `together`).
+    are cleaned in small groups, which is faster (run_batch's `together`). With
+    `error_records`, a failed input's error record takes its place in the output.
     """
     writer = Writer(sys.stdout, fmt, explain)
     failed = 0
+    started = time.monotonic()
     results = run_batch(
         items,
         ruleset=ruleset,
@@ -174,19 +228,23 @@ def _write_all(
         together=1 if stream else CHUNK,
     )
     try:
-        with progress("cleaning", quiet_when_stdout_is_terminal=True) as advance:
+        with progress("cleaning", quiet=quiet, quiet_when_stdout_is_terminal=True) as advance:
             for result in results:
                 if isinstance(result, InputFailure):
                     failed += 1
                     report(result.source, result.reason)
+                    if error_records:
+                        record = error_record(result.doc_id, result.source, result.reason)
+                        writer.write(Rendered(dumps(record)))
+                    advance(1)
                 elif isinstance(result, InputNotice):
-                    warn(result.source, result.reason)
+                    if not quiet:
+                        warn(result.source, result.reason)
                 else:
                     writer.write(result)
                     advance(1)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
+    except (OSError, MemoryError):
+        raise  # cleaner.cli.output.run_cli: a closed pipe exits 0, a full disk one line
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback, unless --debug
         if debug:
             raise
@@ -194,6 +252,14 @@ def _write_all(
         report("error", f"internal error ({type(exc).__name__}: {exc}); rerun with --debug")
         sys.exit(1)
     writer.close()
+    if not quiet and sys.stderr.isatty():
+        written = writer.count - (failed if error_records else 0)
+        seconds = time.monotonic() - started
+        click.echo(
+            f"cleaner: {written:,} cleaned, {failed:,} failed in {seconds:.1f} s"
+            + (f" ({written / seconds:,.0f}/s)" if seconds > 0 and written else ""),
+            err=True,
+        )
     if failed:
         sys.exit(1)
 

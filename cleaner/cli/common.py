@@ -114,43 +114,26 @@ def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool 
 
 
 def fail_usage(message: str) -> None:
-    click.echo(f"cleaner: error: {message}", err=True)
+    from cleaner.cli.output import one_line
+
+    click.echo(one_line(f"cleaner: error: {message}"), err=True)
     sys.exit(2)
 
 
 def report(source: str, reason: str) -> None:
-    """One line per failed input, always naming it."""
-    click.echo(f"cleaner: {source}: {reason}", err=True)
+    """One line per failed input, always naming it (control characters escaped)."""
+    from cleaner.cli.output import one_line
+
+    click.echo(one_line(f"cleaner: {source}: {reason}"), err=True)
 
 
 def warn(source: str, reason: str) -> None:
-    click.echo(f"cleaner: warning: {source}: {reason}", err=True)
+    from cleaner.cli.output import one_line
+
+    click.echo(one_line(f"cleaner: warning: {source}: {reason}"), err=True)
 
 
-@contextlib.contextmanager
-def progress(label: str, *, quiet_when_stdout_is_terminal: bool = False) -> Iterator[Any]:
-    """A rich progress display (spinner, count, time) on standard error when it is a terminal.
-
-    Yields `advance(n)`. Nothing is drawn when standard error is not a terminal (logs, CI), or,
-    for commands that print documents, when standard output is the same terminal: the display
-    would be drawn between the documents.
-    """
-    if not sys.stderr.isatty() or (quiet_when_stdout_is_terminal and sys.stdout.isatty()):
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
-
-    with Progress(
-        SpinnerColumn(),
-        "{task.description}",
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda n: bar.advance(task, n)
+from cleaner.cli.output import progress  # noqa: E402, F401 - re-exported; home: output.py
 
 
 @contextlib.contextmanager

@@ -8,8 +8,7 @@ import click
 
 from cleaner.cli.common import rule_warnings
 from cleaner.errors import RuleFileError
-from cleaner.metadata import BUILTIN_RULES
-from cleaner.rulecheck import check_ruleset
+from cleaner.rulecheck import check_ruleset, run_examples
 from cleaner.ruleset import CATEGORIES, Ruleset, load_ruleset
 
 
@@ -47,13 +46,10 @@ def list_rules(directory: str | None, category: str | None, no_default_rules: bo
     """
     ruleset = _load(directory, no_default_rules)
     rows = [
-        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove, r.description)
-        for r in ruleset
-    ]
-    if not no_default_rules:
-        from cleaner.generic import GENERIC_RULES
-
-        rows += [(k, c, "*", "line", d) for k, (c, d) in {**BUILTIN_RULES, **GENERIC_RULES}.items()]
+        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove if not r.code else "code",
+         r.description)
+        for r in ruleset.all_rules()
+    ]  # fmt: skip
     if category:
         rows = [row for row in rows if row[1] == category]
     for rule_id, cat, langs, remove, description in rows:
@@ -87,7 +83,11 @@ def check_rules(directory: str | None, no_default_rules: bool) -> None:
 @click.argument("rule_id")
 @click.option("--rules", "directory", type=click.Path(), help="Also load this rule directory.")
 def show_rule(rule_id: str, directory: str | None) -> None:
-    """Print one rule with its pattern and examples.
+    """Print one rule with its pattern, and run its examples (exit 1 when one fails).
+
+    Each example is marked: PASS, or FAIL with the reason. Keep-examples are also run against
+    the whole rule set, which catches another rule eating them. An old id (an alias) finds the
+    rule it was renamed to.
 
     \b
     Example:
@@ -100,11 +100,23 @@ def show_rule(rule_id: str, directory: str | None) -> None:
         sys.exit(2)
     click.echo(f"{rule.id}  ({rule.category}: {CATEGORIES[rule.category]})")
     click.echo(f"  {rule.description}")
+    if rule.aliases:
+        click.echo(f"  formerly: {', '.join(rule.aliases)}")
+    if rule.code:
+        click.echo(f"  file: {rule.source_file}; decided in code by {rule.code} (no pattern)")
+        return
     click.echo(f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}")
     click.echo(f"  languages: {', '.join(sorted(rule.languages)) or 'all'}")
     click.echo(f"  pattern: {rule.pattern_text}")
     click.echo(f"  keywords: {', '.join(rule.keywords) or '(none: tried on every line)'}")
-    for example in rule.examples_remove:
-        click.echo(f"  - removes: {example}")
-    for example in rule.examples_keep:
-        click.echo(f"  + keeps:   {example}")
+    with rule_warnings():
+        results = run_examples(rule, ruleset.rules)
+    for result in results:
+        mark = "PASS" if result.problem is None else "FAIL"
+        verb = "removes:" if result.kind == "remove" else "keeps:  "
+        reason = f"  ({result.problem})" if result.problem else ""
+        click.echo(f"  {mark} {verb} {result.example}{reason}")
+    failed = sum(1 for result in results if result.problem is not None)
+    click.echo(f"{len(results)} examples, {failed} failed.")
+    if failed:
+        sys.exit(1)

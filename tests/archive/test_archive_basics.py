@@ -99,6 +99,11 @@ def test_query_syntax() -> None:
     assert build_match('C++ "') == '"C++"'
     assert build_match("ёлка") == '"елка"'
     assert build_match('"') is None and build_match("  ") is None
+    assert build_match("a\x00b") == '"a" "b"'  # a NUL ended FTS5's string: "unterminated"
+    assert build_match('"econ"*') == '"econ"*'  # a quoted prefix stays a prefix
+    for typed in ("Kazakh* OR e-mail", '"Recent Posts" C++', "ёлка AND", 'a "b c"* NOT d'):
+        once = build_match(typed)
+        assert once is not None and build_match(once) == once, typed  # the same typed again
 
 
 def test_prefix_and_phrase_search(seed_db: Path) -> None:

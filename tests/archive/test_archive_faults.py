@@ -123,6 +123,8 @@ def test_sigkill_half_way_then_rerun_completes(tmp_path: Path, big_corpus: Path)
     assert count(db) == 3000
     assert_consistent(db)
     assert f"{done} already stored".encode() in again.stderr
+    # the next start found the killed run's process gone (#18)
+    assert query(db, "select status from runs") == [("interrupted",), ("completed",)]
     hits = invoke("search", str(db), "big2999x00", "--format", "jsonl").stdout.splitlines()
     assert len(hits) == 1
 
