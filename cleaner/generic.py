@@ -93,17 +93,64 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
         # never the whole page: the most probable units stay (a short or odd article)
         best = np.where(kept, p2, -1.0).max()
         body = kept & (p2 >= best * 0.5)
+    _join_edges(seq, body, kept, p2)
+    _keep_inner_headings(seq, body, kept)
     for i, unit in enumerate(seq):
         if unit.kept and not body[i]:
             context = p1[i] >= model.threshold
             unit.removed_by = "generic.model.context" if context else "generic.model"
-            unit.notes["generic"] = f"p={p2[i]:.2f} (alone {p1[i]:.2f})"
-    if anchor is None:
+            unit.note = f"p={p2[i]:.2f} (alone {p1[i]:.2f})"
+    if anchor is None or seq[anchor].text.endswith("."):  # a sentence is no headline
         return None
     after = [i for i in range(anchor + 1, len(seq)) if seq[i].kept][:ANCHOR_WINDOW]
     if not after or not body[after[0] : after[-1] + 1].any():
         return None
     return int(seq[anchor].index)
+
+
+def model_headline(units: Sequence) -> int | None:  # type: ignore[type-arg]
+    """The headline the body model left at the top of the body: the first kept unit, when it
+    is headline-shaped (3 to 25 words, no full stop at its end) and a long paragraph follows
+    it. Used when no other headline was found; returns its unit index."""
+    kept = [u for u in units if u.kept]
+    if len(kept) < 2:
+        return None
+    head, nxt = kept[0], kept[1]
+    if not 3 <= head.words <= 25 or head.text.endswith((".", "!", ":", ";", "…")):
+        return None
+    return head.index if nxt.words >= 25 else None
+
+
+HEADING_CHARS = 80  # a sub-heading between two article paragraphs is at most this long
+EDGE_PROBABILITY = 0.3  # a sentence right next to the body joins it from this probability
+
+
+def _join_edges(seq: Sequence, body: np.ndarray, kept: np.ndarray, p: np.ndarray) -> None:  # type: ignore[type-arg]
+    """A sentence of at least six words right next to a body paragraph, or a sub-heading away
+    from one (a short lead, a closing line), which the model was unsure of (p >= 0.3), joins
+    the body."""
+    for i in list(range(len(seq))) + list(range(len(seq) - 1, -1, -1)):
+        if body[i] or not kept[i] or p[i] < EDGE_PROBABILITY or seq[i].words < 6:
+            continue
+        if not seq[i].text.endswith((".", "!", "?", "»", '"', "”")):
+            continue
+        for step in (-1, 1):
+            j = i + step
+            if 0 <= j < len(seq) and kept[j] and not body[j] and len(seq[j].text) <= HEADING_CHARS:
+                j += step  # over a sub-heading to the paragraph beyond it
+            if 0 <= j < len(seq) and body[j]:
+                body[i] = True
+
+
+def _keep_inner_headings(seq: Sequence, body: np.ndarray, kept: np.ndarray) -> None:  # type: ignore[type-arg]
+    """A short line the model would drop that stands right between two body paragraphs (no
+    removed line in between) is a sub-heading of the article ('Background'): it stays."""
+    n = len(seq)
+    for i in range(1, n - 1):
+        if body[i] or not kept[i] or len(seq[i].text) > HEADING_CHARS:
+            continue
+        if body[i - 1] and kept[i - 1] and body[i + 1] and kept[i + 1]:
+            body[i] = True
 
 
 def mark_ad_copy(units: Sequence) -> int:  # type: ignore[type-arg]

@@ -17,7 +17,7 @@ from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
-from cleaner.generic import GENERIC_RULES, apply_generic, gate_extents
+from cleaner.generic import GENERIC_RULES, apply_generic, gate_extents, model_headline
 from cleaner.inputs import RawInput
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.limits import Limits, cheap_text, check_lines, element_note, too_many_elements
@@ -193,6 +193,9 @@ def draft(
             units[anchor].removed_by = "meta.title"
             if units[0].kept or units[0].removed_by.startswith("generic."):
                 units[0].removed_by = "meta.repeated-title"
+        elif title is None and (head := model_headline(units)) is not None:
+            title = units[head].text  # the headline the body model kept above the body
+            units[head].removed_by = "meta.title"
     if html_meta is not None:
         title = title or meta.title
         drop_leading_title(units, title)
@@ -331,7 +334,7 @@ def _accounting(units: list[Unit], ruleset: Ruleset) -> tuple[Removal, ...]:
             )
         if unit.removed_by is not None:
             category = category_of(unit.removed_by, ruleset)
-            note = unit.notes.get("generic", "") if unit.removed_by.startswith("generic.") else ""
+            note = unit.note if unit.removed_by.startswith("generic.") else ""
             for i, (number, line) in enumerate(zip(unit.lines, unit.raw, strict=True)):
                 if i == 0 and unit.prefix_rule is not None:
                     line = _after_prefix(line, unit.prefix_removed)

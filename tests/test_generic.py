@@ -122,7 +122,7 @@ def test_menus_go_with_a_rule_id_and_a_note() -> None:
     assert all(u.kept for u in page[5:8])
     for u in page[:5]:
         assert u.removed_by in ("generic.model", "generic.model.context")
-        assert u.notes["generic"].startswith("p=")
+        assert u.note.startswith("p=")
 
 
 def test_every_generic_removal_is_explained_in_the_document() -> None:
