@@ -237,7 +237,7 @@ def _base_features(seq: Sequence[Any], language: str | None) -> np.ndarray:
     dots = (ends >= starts + 3) & (cp[np.maximum(ends - 3, 0)] == 46) & (last == 46)
     ellipsis = (last == 0x2026) | (dots & (cp[np.maximum(ends - 2, 0)] == 46))
     handles = np.fromiter(
-        (sum(t.count(mark) for mark in _LINK_MARKS) + (t[0] == "#") for t in texts),
+        (sum(map(t.count, _LINK_MARKS)) + (t[0] == "#") for t in texts),
         dtype=np.float64,
         count=n,
     )
