@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sqlite_utils
@@ -37,6 +37,8 @@ CACHE_KIB = 32 * 1024  # writers' page cache
 # blobs of several kilobytes: with 16 KiB pages (not SQLite's default 4 KiB) fewer rows spill
 # onto overflow pages, and a batch is written ~15% faster (measured; scripts/archive_bench.py).
 PAGE_SIZE = 16384
+
+V = TypeVar("V", str, int)  # a column value that `present` looks up
 
 
 def utc_now() -> str:
@@ -252,7 +254,7 @@ def _create(path: Path) -> None:
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
 
 
-def present(conn: sqlite3.Connection, table: str, column: str, values: list[str]) -> set[str]:
+def present(conn: sqlite3.Connection, table: str, column: str, values: Sequence[V]) -> set[V]:
     """Which of `values` the (indexed) column already holds: one query for a whole batch."""
     return {
         row[0]

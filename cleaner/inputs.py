@@ -525,7 +525,7 @@ class _Gunzip(io.RawIOBase):
     limit. Several gzip members in a row are read as one stream, as `gunzip` does.
     """
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes] | io.RawIOBase) -> None:
         self._raw = raw
         self._z = zlib.decompressobj(31)
         self._pending = b""

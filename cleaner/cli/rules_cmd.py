@@ -54,8 +54,9 @@ def list_rules(directory: str | None, category: str | None, no_default_rules: bo
         rows = [row for row in rows if row[1] == category]
     for rule_id, cat, langs, remove, description in rows:
         click.echo(f"{rule_id:<34} {cat:<16} {langs:<14} {remove:<8} {description}")
-    categories = sorted({row[1] for row in rows})
-    click.echo(f"\n{len(rows)} rules in {len(categories)} categories.", err=True)
+    if sys.stdout.isatty():  # a count for the reader; a pipe gets the rows alone
+        categories = sorted({row[1] for row in rows})
+        click.echo(f"\n{len(rows)} rules in {len(categories)} categories.", err=True)
 
 
 @rules.command("check")
