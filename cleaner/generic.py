@@ -16,11 +16,12 @@ as the anchor: the pipeline takes it as the headline. Every decision keeps a rul
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy and the model load on the first page, not on `cleaner --help`
+    import numpy as np
 
-from cleaner.body_model import BodyModel, default_model, page_features
+    from cleaner.body_model import BodyModel
 
 GENERIC_RULES: dict[str, tuple[str, str]] = {
     "generic.model": (
@@ -53,6 +54,8 @@ def use_model(model: BodyModel | None) -> None:
 
 
 def current_model() -> BodyModel:
+    from cleaner.body_model import default_model
+
     return _model if _model is not None else default_model()
 
 
@@ -85,6 +88,10 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
         return None
     anchor = anchor_position(units, seq)
     model = current_model()
+    import numpy as np
+
+    from cleaner.body_model import page_features
+
     x1 = page_features(seq, language, anchor)
     p1, p2 = model.predict(x1)
     kept = np.array([u.kept for u in seq])
