@@ -7,7 +7,7 @@
 Built on the pipeline (`cleaner.clean`, `cleaner.inputs`); the CLI is a thin layer over it.
 """
 
-from archive.ingest import Hooks, ingest, reclean, sequential
+from archive.ingest import Hooks, ingest, reclean, sequential, workers
 from archive.search import Hit, build_match, iter_records, search
 from archive.store import Archive, Counts, Pending
 from cleaner.errors import ArchiveError
@@ -25,4 +25,5 @@ __all__ = [
     "reclean",
     "search",
     "sequential",
+    "workers",
 ]

@@ -17,14 +17,15 @@ from functools import partial
 from typing import Any
 
 from archive import templates
-from archive.store import Archive, Counts, Fingerprinted, Pending
+from archive.store import Archive, Counts, Fingerprinted, Pending, fingerprinted
+from cleaner.batch import GROUP, clean_batch
 from cleaner.document import Document
-from cleaner.inputs import InputFailure, RawInput
-from cleaner.pipeline import CleanOptions, Draft, draft, draft_input, finish_drafts, with_kind
+from cleaner.inputs import InputFailure, InputNotice, RawInput
+from cleaner.pipeline import CleanOptions
 from cleaner.templates import site_and_keys
 
-Item = RawInput | InputFailure
-Result = Document | Fingerprinted | InputFailure
+Item = RawInput | InputFailure | InputNotice
+Result = Document | Fingerprinted | InputFailure | InputNotice
 # Yields one result per item, in order; a Fingerprinted document (archive.store.fingerprinted,
 # applied by worker processes) saves the writer the hashing.
 CleanBatch = Callable[[Iterable[Item]], Iterator[Result]]
@@ -50,36 +51,31 @@ def raw_bytes(item: RawInput) -> bytes:
     return item.data.encode("utf-8") if isinstance(item.data, str) else item.data
 
 
-def sequential(options: CleanOptions | None = None, group: int = 16) -> CleanBatch:
-    """A cleaning step for one process: inputs cleaned in order, `group` at a time (their
-    languages detected together, pipeline.finish_drafts); errors are failures."""
-    opts = options or CleanOptions()
-
-    def run(items: Iterable[Item]) -> Iterator[Result]:
-        waiting: list[Draft | InputFailure] = []
-        for item in items:
-            if isinstance(item, InputFailure):
-                waiting.append(item)
-            else:
-                waiting.append(_draft(item.source, partial(draft_input, item, opts)))
-            if len(waiting) >= group:
-                yield from finish_drafts(waiting)
-                waiting = []
-        yield from finish_drafts(waiting)
-
-    return run
+def sequential(options: CleanOptions | None = None, group: int = GROUP) -> CleanBatch:
+    """A cleaning step for one process: `cleaner.batch.clean_batch` with these options,
+    inputs cleaned `group` at a time (their languages detected together)."""
+    return partial(clean_batch, options=options or CleanOptions(), group=group)
 
 
-def _draft(source: str, make: Callable[[], Draft]) -> Draft | InputFailure:
-    """`draft(raw, source=source, **arguments)`, or the failure that names the input."""
-    from cleaner.errors import CleanerError
-
-    try:
-        return make()
-    except CleanerError as exc:
-        return InputFailure(source, str(exc))
-    except RecursionError:
-        return InputFailure(source, "document too deeply nested to parse")
+def workers(
+    options: CleanOptions,
+    *,
+    jobs: int,
+    site_keys: bool = True,
+    debug: bool = False,
+    warn: Callable[[str, str], None] | None = None,
+) -> CleanBatch:
+    """The cleaning step of `cleaner archive --jobs N`: `clean_batch` whose workers also hash
+    what they clean (and, with `site_keys`, count its template lines), so this process, SQLite's
+    one writer, only writes."""
+    return partial(
+        clean_batch,
+        options=options,
+        jobs=jobs,
+        debug=debug,
+        render=partial(fingerprinted, site_keys=site_keys),
+        warn=warn,
+    )
 
 
 class _Tally:
@@ -247,38 +243,32 @@ def _reclean_rows(
         rows = fetch(after, batch_size)
         if not rows:
             return True
-        drafted: list[tuple[int, bytes, str, Draft]] = []
-        failed = 0
-        for aid, raw, meta in rows:
-            if hooks.should_stop():  # what is cleaned so far is still written below
-                break
-            after = aid
-            result = _draft(
+        items = (
+            RawInput(
                 meta["source"],
-                partial(
-                    draft,
-                    raw,
-                    url=meta["url"],
-                    source=meta["source"],
-                    doc_id=meta["doc_id"],
-                    fetched_at=meta["fetched_at"],
-                    extra=meta["extra"],
-                    options=with_kind(options, meta["kind"]),
-                ),
+                raw,
+                meta["doc_id"],
+                url=meta["url"],
+                fetched_at=meta["fetched_at"],
+                kind=meta["kind"],
+                extra=meta["extra"],
             )
+            for _, raw, meta in rows
+        )
+        batch: list[Pending] = []
+        failed = 0
+        for (aid, raw, meta), result in zip(rows, clean_batch(items, options)):  # noqa: B905
+            after = aid
             if isinstance(result, InputFailure):
                 failed += 1
                 total.failures.append((result.source, result.reason))
                 hooks.on_failure(result.source, result.reason)
-                continue
-            drafted.append((aid, raw, meta["kind"], result))
-            hooks.on_progress(1)
-        # The batch's languages are detected together (pipeline.finish_drafts).
-        docs = finish_drafts([d for *_, d in drafted])
-        batch: list[Pending] = []
-        for (aid, raw, kind_stored, _), doc in zip(drafted, docs, strict=True):
-            pending = Pending.of(doc, raw, kind_stored)
-            pending.article_id = aid
-            batch.append(pending)
+            else:
+                hooks.on_progress(1)
+                pending = Pending.of(result, raw, meta["kind"])
+                pending.article_id = aid
+                batch.append(pending)
+            if hooks.should_stop():  # what is cleaned so far is still written below
+                break
         total.add(archive.update_batch(run_id, batch, failed))
     return False

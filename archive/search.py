@@ -185,10 +185,9 @@ def iter_records(
         values = dict(zip(names, row, strict=True))
         record: dict[str, Any] = json.loads(values.pop("extra") or "{}")
         article_id = values.pop("id")
-        fetched_at = values.pop("fetched_at")
-        if fetched_at is not None:
-            record["fetched_at"] = fetched_at
-        values["id"] = values.pop("doc_id")
+        record["fetched_at"] = values.pop("fetched_at")  # always, as Document.to_record
+        doc_id = values.pop("doc_id")
+        values["id"] = record.get("id", doc_id)  # the input's own id, unchanged (7 stays 7)
         values["paywalled"] = bool(values["paywalled"])
         removed = archive.conn.execute(
             "SELECT rule, category, line, text FROM removals WHERE article_id = ? ORDER BY id",

@@ -80,8 +80,7 @@ class Document:
     def to_record(self) -> dict[str, Any]:
         """The JSON record: input pass-through fields first, in their order, then ours."""
         record: dict[str, Any] = dict(self.extra)
-        if self.fetched_at is not None:
-            record["fetched_at"] = self.fetched_at
+        record["fetched_at"] = self.fetched_at  # always, null included: the same keys each time
         for name in RECORD_FIELDS:
             if name == "id" and "id" in self.extra:
                 continue  # the input's own id passes through unchanged (7 stays 7)

@@ -9,16 +9,14 @@ clean text → accounting (`draft`) → language of the body (`finish`, for seve
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
 from cleaner.generic import GENERIC_RULES, apply_generic, gate_extents, model_headline
-from cleaner.inputs import RawInput
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.limits import Limits, cheap_text, check_lines, element_note, too_many_elements
 from cleaner.limits import current as current_limits
@@ -37,7 +35,6 @@ from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
 from cleaner.templates import Templates, apply_template, document_keys, site_and_keys, site_key
 
 INPUT_KINDS = ("auto", "text", "html")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,27 +52,6 @@ class CleanOptions:
     # Bounds on one document's work (cleaner.limits): big HTML skips trafilatura, flagged in
     # the record's `limited`; too many lines is an InputError, never a truncation.
     limits: Limits = field(default_factory=current_limits)
-
-
-def with_kind(options: CleanOptions, kind: str) -> CleanOptions:
-    """`options` with the input kind one input declared ("text" or "html"; "auto" keeps the
-    batch's), everything else the caller chose kept."""
-    if kind in ("text", "html") and kind != options.input_kind:
-        return replace(options, input_kind=kind)
-    return options
-
-
-def draft_input(item: RawInput, options: CleanOptions) -> Draft:
-    """`draft()` of one input read by `cleaner.inputs`, with the input kind it declared."""
-    return draft(
-        item.data,
-        url=item.url,
-        source=item.source,
-        doc_id=item.doc_id,
-        fetched_at=item.fetched_at,
-        extra=item.extra,
-        options=with_kind(options, item.kind),
-    )
 
 
 def clean(
@@ -106,43 +82,51 @@ def clean(
 
 @dataclass(slots=True)
 class Draft:
-    """A document cleaned but for the language of its body, which `finish` detects."""
+    """A document cleaned but for the language of its body, which `finish` detects: the
+    Document's fields but `language` and `language_probability`, in its order."""
 
-    fields: dict[str, Any]  # the Document's fields but `language` and `language_probability`
+    id: str
+    source: str
+    url: str | None
+    title: str | None
+    text: str
+    published: str | None
+    page_date: str | None
+    publisher: str | None
+    category: str | None
+    author: str | None
+    published_source: str | None
+    paywalled: bool
+    removed: tuple[Removal, ...]
+    raw_sha256: str
+    cleaner_version: str
+    ruleset_version: str
+    fetched_at: str | None
+    content_type: str
+    encoding: str | None
+    extra: dict[str, Any]
+    lines: tuple[str, ...]
 
-    @property
-    def lines(self) -> tuple[str, ...]:
-        return self.fields["lines"]
+
+_DRAFT_FIELDS = tuple(f.name for f in fields(Draft))
 
 
 def finish(drafts: list[Draft]) -> list[Document]:
     """The documents of `draft`s: their bodies' languages are detected together, which for
     several is a third faster per body (language.detect_languages) with the same answers.
 
-    `clean(raw)` is `finish([draft(raw)])[0]`; a batch drafts each input (each may fail on
-    its own) and finishes those that drafted.
+    `clean(raw)` is `finish([draft(raw)])[0]`; `cleaner.batch` drafts each input of a group
+    (each may fail on its own) and finishes those that drafted.
     """
-    found = detect_languages([d.fields["text"] for d in drafts])
+    found = detect_languages([d.text for d in drafts])
     return [
-        Document(**d.fields, language=language, language_probability=probability)
+        Document(
+            **{name: getattr(d, name) for name in _DRAFT_FIELDS},
+            language=language,
+            language_probability=probability,
+        )
         for d, (language, probability) in zip(drafts, found, strict=True)
     ]
-
-
-def finish_drafts(results: Sequence[Draft | T]) -> list[Document | T]:
-    """`finish` for the drafts among `results`, all at once; anything else (a failure that
-    stands for an input that could not be drafted) keeps its place."""
-    return in_place(results, Draft, finish)
-
-
-def in_place(
-    entries: Sequence[Any], kind: type, run: Callable[[list[Any]], list[Any]]
-) -> list[Any]:
-    """`run` applied at once to the entries of type `kind`, each result in its entry's place;
-    the other entries (failures, notices) stay as they are."""
-    chosen = [entry for entry in entries if isinstance(entry, kind)]
-    done = iter(run(chosen) if chosen else [])
-    return [next(done) if isinstance(entry, kind) else entry for entry in entries]
 
 
 def draft(
@@ -180,33 +164,26 @@ def draft(
     meta = collect(matches, hint, fetched_at, units)
     if html_meta is not None:  # before the template pass: the site may be the HTML's publisher
         _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
-    title = take_title(units)
+    headline = take_title(units)  # before the template pass: a headline is never template
     if options.templates:
         site = site_key(url, meta.publisher)
         keys = options.templates.get(site) if site is not None else None
-        title = _apply_site_template(units, keys, title)
-    if options.generic and (kind == "text" or limited):  # trafilatura found the HTML's article
-        anchor = apply_generic(units, hint)
-        if anchor is not None:
-            if title is None:
-                title = units[anchor].text
-            units[anchor].removed_by = "meta.title"
-            if units[0].kept or units[0].removed_by.startswith("generic."):
-                units[0].removed_by = "meta.repeated-title"
-        elif title is None and (head := model_headline(units)) is not None:
-            title = units[head].text  # the headline the body model kept above the body
-            units[head].removed_by = "meta.title"
-    if html_meta is not None:
-        title = title or meta.title
-        drop_leading_title(units, title)
+        headline = _apply_site_template(units, keys, headline)
+    # trafilatura already found the HTML's article: the generic classifier is for text (and
+    # for HTML too big for trafilatura, reduced to a plain tag strip)
+    generic = options.generic and (kind == "text" or limited)
+    anchor = apply_generic(units, hint) if generic else None
+    title = _decide_title(
+        units, headline, anchor, meta.title, html=html_meta is not None, model_head=generic
+    )
     byline_date(meta, units, hint, fetched_at)
     body = "\n\n".join(u.text for u in units if u.kept)
     removed = _accounting(units, ruleset)
-    fields = dict(
+    return Draft(
         id=doc_id if doc_id is not None else source,
         source=source,
         url=url,
-        title=normalise_title(title if title is not None else meta.title),
+        title=title,
         text=body,
         published=meta.published,
         page_date=meta.page_date,
@@ -225,7 +202,39 @@ def draft(
         extra=dict(extra or {}),
         lines=tuple(lines),
     )
-    return Draft(fields)
+
+
+def _decide_title(
+    units: list[Unit],
+    headline: str | None,
+    anchor: int | None,
+    meta_title: str | None,
+    *,
+    html: bool,
+    model_head: bool = False,
+) -> str | None:
+    """The document's title, decided here only: the headline the rules took, else the line
+    the generic classifier anchored the body on (text), else (text) a headline the body model
+    left at the top of the body, else the HTML metadata's title.
+
+    The lines that repeat it are marked removed: the anchor line as `meta.title` (with a
+    first line before it that repeats it as `meta.repeated-title`); in HTML, a leading line
+    that is the title.
+    """
+    title = headline
+    if anchor is not None:
+        if title is None:
+            title = units[anchor].text
+        units[anchor].removed_by = "meta.title"
+        if units[0].kept or units[0].removed_by.startswith("generic."):
+            units[0].removed_by = "meta.repeated-title"
+    elif title is None and model_head and (head := model_headline(units)) is not None:
+        title = units[head].text  # the headline the body model kept above the body
+        units[head].removed_by = "meta.title"
+    if html:
+        title = title or meta_title
+        drop_leading_title(units, title)
+    return normalise_title(title if title is not None else meta_title)
 
 
 def _head_words(units: list[Unit]) -> list[str]:

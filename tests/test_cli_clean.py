@@ -272,7 +272,8 @@ def test_jsonl_with_a_broken_line_in_the_middle(tmp_path: Path) -> None:
     # the broken line keeps its place as an error record: output N is input N
     assert [r["id"] for r in records] == ["a", "b", f"{path}:3", f"{path}:4", "e"]
     assert records[2]["error"].startswith("invalid JSON") and records[2]["source"] == f"{path}:3"
-    assert list(records[0])[:4] == ["id", "zeta", "alpha", "source"]  # unknown fields, in order
+    # unknown fields, in order, then fetched_at (always there, null or not), then SPEC's
+    assert list(records[0])[:5] == ["id", "zeta", "alpha", "fetched_at", "source"]
     assert records[0]["alpha"] == [1, 2] and records[3]["source_site"] == "example.fr"
     assert "Министр финансов" in records[1]["text"]
     skipped = run(["--format", "jsonl", "--skip-errors", str(path)])
@@ -530,12 +531,12 @@ def test_text_documents_are_separated_by_a_form_feed_line(tmp_path: Path) -> Non
 
 
 def test_internal_error_is_one_line_and_debug_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleaner.cli.common
+    import cleaner.batch
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(cleaner.cli.common, "draft_input", broken)
+    monkeypatch.setattr(cleaner.batch, "draft", broken)
     result = run([], EN.encode())
     line = assert_one_error(result, "-", "internal error", "ValueError: boom", "--debug")
     assert line.count("\n") == 0
@@ -641,40 +642,3 @@ def test_standard_input_is_cleaned_as_it_comes_and_files_in_groups(tmp_path: Pat
 
     assert records(from_file.stdout) == records(from_stdin.stdout)
     assert len(records(from_file.stdout)) == len(texts)
-
-
-@pytest.mark.parametrize("together", [1, 3, 16])
-def test_groups_keep_input_order_with_failures_in_place(together: int) -> None:
-    """In one process inputs are cleaned in groups; every result, failures included, must
-    come out where its input was, and each document as it is cleaned alone."""
-    from cleaner import clean
-    from cleaner.cli.common import run_batch
-    from cleaner.inputs import InputFailure, RawInput
-    from cleaner.ruleset import default_ruleset
-
-    texts = [EN.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Friday", "Sunday")]
-    items = [
-        RawInput("a", texts[0], "a"),
-        InputFailure("unreadable", "permission denied"),
-        RawInput("b", texts[1], "b"),
-        RawInput("empty", "   \n", "empty"),
-        RawInput("c", texts[2], "c"),
-        RawInput("d", texts[3], "d"),
-    ]
-    results = list(
-        run_batch(
-            iter(items),
-            ruleset=default_ruleset(),
-            rule_dirs=(),
-            no_default_rules=False,
-            input_kind="auto",
-            jobs=1,
-            together=together,
-        )
-    )
-    labels = [getattr(r, "source", None) for r in results]
-    assert labels == ["a", "unreadable", "b", "empty", "c", "d"]
-    assert isinstance(results[1], InputFailure) and isinstance(results[3], InputFailure)
-    assert "nothing to clean" in results[3].reason
-    for result, text in zip([results[0], results[2], results[4], results[5]], texts, strict=True):
-        assert result.to_record() == clean(text, source=result.source, doc_id=result.id).to_record()

@@ -195,38 +195,23 @@ def test_pages_of_sites_too_small_for_a_template_are_never_hashed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The URL census spares the first pass for sites with fewer than 3 pages in the batch."""
-    from cleaner.cli import common
+    from cleaner import batch
     from cleaner.inputs import RawInput
-    from cleaner.ruleset import default_ruleset
 
     items = [RawInput(f"d{i}", page(i), f"d{i}", url=url(i)) for i in range(3)]
     items += [RawInput(f"s{i}", page(i), f"s{i}", url=url(i, "small.example")) for i in range(2)]
     items += [RawInput(f"n{i}", page(i), f"n{i}") for i in range(2)]  # no URL: two pages
     hashed: list[str | None] = []
-    real = common.template_keys
+    real = batch.template_keys
 
     def spy(raw: bytes | str, **kwargs: Any) -> Any:
         hashed.append(kwargs["url"])
         return real(raw, **kwargs)
 
-    monkeypatch.setattr(common, "template_keys", spy)
-    learner = common.learn_templates(
-        lambda: iter(items),
-        ruleset=default_ruleset(),
-        rule_dirs=(),
-        no_default_rules=False,
-        input_kind="auto",
-        jobs=1,
-    )
+    monkeypatch.setattr(batch, "template_keys", spy)
+    learner = batch.learn_templates(lambda: iter(items))
     assert hashed == [url(i) for i in range(3)]
     assert set(learner.mapping()) == {"gazette.example"}
     hashed.clear()
-    common.learn_templates(
-        lambda: iter(items[3:]),
-        ruleset=default_ruleset(),
-        rule_dirs=(),
-        no_default_rules=False,
-        input_kind="auto",
-        jobs=1,
-    )
+    batch.learn_templates(lambda: iter(items[3:]))
     assert hashed == []

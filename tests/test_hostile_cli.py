@@ -381,6 +381,7 @@ def test_clean_prints_a_summary_on_a_terminal(
 ) -> None:
     from cleaner.cli.clean_cmd import _write_all
     from cleaner.inputs import read_inputs
+    from cleaner.pipeline import CleanOptions
     from cleaner.ruleset import default_ruleset
 
     (tmp_path / "a.txt").write_text(EN)
@@ -393,13 +394,9 @@ def test_clean_prints_a_summary_on_a_terminal(
             read_inputs([str(tmp_path)]),
             "text",
             False,
-            default_ruleset(),
-            (),
-            False,
-            "auto",
+            CleanOptions(ruleset=default_ruleset()),
             1,
             False,
-            None,
             stream=False,
         )
     assert "cleaner: 1 cleaned, 1 failed in " in err.getvalue()

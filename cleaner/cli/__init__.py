@@ -24,6 +24,7 @@ _COMMANDS = {
         "reclean",
         "Re-run the rules over archived raw documents.",
     ),
+    "merge": ("cleaner.cli.archive_cmds", "merge", "Merge archives (e.g. --dask shards) into one."),
     "serve": ("cleaner.cli.archive_cmds", "serve", "Browse and search an archive in Datasette."),
     "rules": ("cleaner.cli.rules_cmd", "rules", "List, check and show rules."),
 }

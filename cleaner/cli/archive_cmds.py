@@ -11,7 +11,6 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,15 @@ import click
 import archive as lib
 from archive import Archive, ArchiveError, Counts, Hooks
 from archive import templates as site_templates
-from archive.store import fingerprinted
 from cleaner.cli.clean_cmd import limit_options
 from cleaner.cli.common import (
     build_ruleset,
+    dask_client,
     fail_usage,
     input_options,
     report,
     rule_options,
-    run_batch,
+    warn,
 )
 from cleaner.cli.output import dumps, one_line, progress, write_csv
 from cleaner.inputs import count_documents, read_inputs
@@ -132,9 +131,10 @@ def _finish(
     """Close the run, print the one-line summary, exit with SPEC's code (130: interrupted)."""
     arc.finish_run(run_id, "interrupted" if stopped else "completed")
     arc.close()
-    parts = [f"{counts.added} added"] if what == "archive" else [f"{counts.updated} re-cleaned"]
+    adds = what in ("archive", "merge")
+    parts = [f"{counts.added} added"] if adds else [f"{counts.updated} re-cleaned"]
     parts.append(f"{counts.duplicates} duplicates")
-    if what == "archive":
+    if adds:
         parts.append(f"{counts.already_stored} already stored")
     parts.append(f"{counts.failed} failed")
     line = f"cleaner: {what} {arc.path} (run {run_id}): " + ", ".join(parts)
@@ -182,6 +182,7 @@ def archive(
     url: str | None,
     fetched_at: str | None,
     jobs: int,
+    dask_scheduler: str | None,
     max_size: int,
     debug: bool,
     rule_dirs: tuple[str, ...],
@@ -221,25 +222,41 @@ def archive(
         fetched_at=fetched_at,
         max_bytes=max_size * 1024 * 1024,
     )
-    clean_batch = partial(
-        run_batch,
+    options = CleanOptions(
         ruleset=ruleset,
-        rule_dirs=rule_dirs,
-        no_default_rules=no_default_rules,
-        input_kind=input_kind,
-        jobs=jobs,
-        debug=debug,
+        input_kind=input_kind if input_kind in ("text", "html") else "auto",
         templates=site_templates.load(arc) if use_templates else None,
-        # The workers hash what they clean (and count its template lines): this process
-        # only writes.
-        render=partial(fingerprinted, site_keys=use_templates),
     )
+    cleaning = lib.workers(options, jobs=jobs, site_keys=use_templates, debug=debug, warn=warn)
     stop = _Stop()
     try:
         run_id = arc.start_run("archive", paths or ("-",), ruleset.version)
     except ArchiveError as exc:
         arc.close()
         fail_usage(str(exc))
+    if dask_scheduler is not None:  # shards cleaned on the cluster, merged here as they come
+        from archive.merge import archive_on_cluster
+
+        with (
+            dask_client(dask_scheduler, debug) as client,
+            stop.installed(),
+            progress("archiving", quiet=quiet) as advance,
+        ):
+            hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
+            try:
+                counts, stopped = archive_on_cluster(
+                    client,
+                    arc,
+                    items,
+                    options,
+                    run_id=run_id,
+                    shard_dir=Path(f"{db}.shards"),
+                    hooks=hooks,
+                    learn=use_templates,
+                )
+            except ArchiveError as exc:
+                _write_failed(arc, run_id, exc, debug)
+        _finish(arc, run_id, counts, stopped, "archive", quiet)
     total = None if quiet else count_documents(paths)
     with stop.installed(), progress("archiving", total=total, quiet=quiet) as advance:
         hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
@@ -248,13 +265,47 @@ def archive(
                 arc,
                 items,
                 run_id=run_id,
-                clean_batch=clean_batch,
+                clean_batch=cleaning,
                 hooks=hooks,
                 learn=use_templates,
             )
         except ArchiveError as exc:
             _write_failed(arc, run_id, exc, debug)
     _finish(arc, run_id, counts, stopped, "archive", quiet)
+
+
+@click.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def merge(out: str, shards: tuple[str, ...], use_templates: bool, debug: bool) -> None:
+    """Merge archives (e.g. the shards of `archive --dask`) into OUT (created if missing).
+
+    Raw documents already in OUT are skipped, so merging twice adds nothing and a merge
+    interrupted half-way completes when run again. Near-duplicates are found across the
+    shards; site templates are counted over all of them.
+
+    \b
+    Examples:
+      cleaner merge news.db shard-1.db shard-2.db shard-3.db
+    """
+    from archive.merge import merge as merge_archives
+
+    arc = _open(out, write=True, debug=debug)
+    for shard in shards:
+        _open(shard, write=False, debug=debug).close()  # exit 2 on what is not an archive
+    stop = _Stop()
+    with stop.installed(), progress("merging") as advance:
+        hooks = Hooks(on_progress=advance, should_stop=stop)
+        try:
+            run_id, counts, stopped = merge_archives(arc, shards, hooks=hooks, learn=use_templates)
+        except ArchiveError as exc:
+            arc.close()
+            if debug:
+                raise
+            fail_usage(str(exc))
+    _finish(arc, run_id, counts, stopped, "merge")
 
 
 @click.command()

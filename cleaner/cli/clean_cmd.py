@@ -15,19 +15,19 @@ from typing import IO, Any
 import click
 
 from cleaner import limits
+from cleaner.batch import GROUP, clean_batch, learn_templates
 from cleaner.cli.common import (
-    CHUNK,
     build_ruleset,
+    dask_client,
     input_options,
-    learn_templates,
     report,
     rule_options,
     rule_warnings,
-    run_batch,
     warn,
 )
 from cleaner.cli.output import Rendered, Writer, dumps, error_record, progress, render_all
 from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
+from cleaner.pipeline import CleanOptions
 from cleaner.ruleset import Ruleset
 from cleaner.templates import Templates
 
@@ -108,6 +108,7 @@ def clean(
     url: str | None,
     fetched_at: str | None,
     jobs: int,
+    dask_scheduler: str | None,
     max_size: int,
     debug: bool,
     rule_dirs: tuple[str, ...],
@@ -122,6 +123,7 @@ def clean(
       cat scrape.txt | cleaner clean
       cleaner clean page.html --format json
       cleaner clean scrapes/ --format jsonl --jobs 2 > clean.jsonl
+      cleaner clean crawl/ --format jsonl --dask tcp://scheduler:8786 > clean.jsonl
       cleaner clean --no-templates crawl.warc.gz
       cleaner clean --explain scrape.txt | grep '^-'
       cleaner clean --rules my-rules/ scrape.txt
@@ -165,10 +167,7 @@ def clean(
         if templates:
             learner = learn_templates(
                 inputs,
-                ruleset=ruleset,
-                rule_dirs=rule_dirs,
-                no_default_rules=no_default_rules,
-                input_kind=input_kind,
+                _options(ruleset, input_kind),
                 jobs=jobs,
                 census=lambda: inputs(urls_only=True),
             )
@@ -177,56 +176,59 @@ def clean(
             inputs(),
             fmt,
             explain,
-            ruleset,
-            rule_dirs,
-            no_default_rules,
-            input_kind,
+            _options(ruleset, input_kind, learned),
             jobs,
             debug,
-            learned,
             stream=reads_stdin and not spool,
             error_records=fmt == "jsonl" and not explain and not skip_errors,
             quiet=quiet,
+            cluster=stack.enter_context(dask_client(dask_scheduler, debug)),
         )
+
+
+def _options(ruleset: Ruleset, input_kind: str, templates: Templates | None = None) -> CleanOptions:
+    """The batch's options; JSON Lines and WARC records declare their own kind."""
+    kind = input_kind if input_kind in ("text", "html") else "auto"
+    return CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
 
 def _write_all(
     items: Iterator[Item],
     fmt: str,
     explain: bool,
-    ruleset: Ruleset,
-    rule_dirs: tuple[str, ...],
-    no_default_rules: bool,
-    input_kind: str,
+    options: CleanOptions,
     jobs: int,
     debug: bool,
-    templates: Templates | None,
     *,
     stream: bool,
     error_records: bool = False,
     quiet: bool = False,
+    cluster: Any = None,
 ) -> None:
     """The cleaning pass: every result written or reported in input order; exit 1 on failures.
 
     A `stream` (standard input read once) is written a document at a time, as it comes; files
-    are cleaned in small groups, which is faster (run_batch's `together`). With
+    are cleaned in small groups, which is faster (clean_batch's `group`). With
     `error_records`, a failed input's error record takes its place in the output.
     """
     writer = Writer(sys.stdout, fmt, explain)
     failed = 0
     started = time.monotonic()
-    results = run_batch(
-        items,
-        ruleset=ruleset,
-        rule_dirs=rule_dirs,
-        no_default_rules=no_default_rules,
-        input_kind=input_kind,
-        jobs=jobs,
-        debug=debug,
-        templates=templates,
-        render=functools.partial(render_all, fmt=fmt, explain=explain),
-        together=1 if stream else CHUNK,
-    )
+    render = functools.partial(render_all, fmt=fmt, explain=explain)
+    if cluster is not None:  # --dask: the same results, cleaned on the cluster
+        from cleaner.dask import clean_on_cluster
+
+        results = clean_on_cluster(cluster, items, options, render=render)
+    else:
+        results = clean_batch(
+            items,
+            options,
+            jobs=jobs,
+            group=1 if stream and jobs == 1 else GROUP,
+            render=render,
+            debug=debug,
+            warn=warn,
+        )
     try:
         with progress("cleaning", quiet=quiet, quiet_when_stdout_is_terminal=True) as advance:
             for result in results:

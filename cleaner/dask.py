@@ -1,0 +1,257 @@
+"""Cleaning on a Dask cluster: `cleaner clean/archive --dask SCHEDULER` and a Python API.
+
+    >>> import dask.bag as db, json
+    >>> from cleaner.dask import clean_bag
+    >>> records = clean_bag(db.read_text("s3://bucket/crawl/*.jsonl.gz").map(json.loads))
+    >>> records.map(json.dumps).to_textfiles("out/*.jsonl")
+
+A thin layer over `cleaner.batch`: every partition is cleaned by `clean_batch` in one worker
+process, so a Dask run gives the same records, in the same order, as `--jobs 1`. Dask (with
+`distributed`) is an optional extra, `pip install 'cleaner[dask]'`, imported only here and
+only when asked for: `cleaner clean` without `--dask` never imports it.
+
+The options (rules, templates) travel to each worker once (`Client.scatter(broadcast=True)`
+for the CLI; for a bag or a dataframe, once per task, but warmed up once per worker: see
+`_warm`). A worker that dies mid-task has its task retried by Dask on another worker
+(`distributed.scheduler.allowed-failures`); a task that kills workers every time fails with
+`KilledWorker`, and its inputs are reported failed, as with `--jobs`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import uuid
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cleaner.batch import WORKER_DIED, Item, Render, _chunks, clean_group, warm_up
+from cleaner.document import RECORD_FIELDS, Document
+from cleaner.inputs import InputFailure, InputNotice, RawInput, read_inputs
+from cleaner.pipeline import CleanOptions
+
+if TYPE_CHECKING:
+    import dask.bag
+    import dask.dataframe
+    from distributed import Client
+
+PARTITION = 256  # inputs per task: enough to amortise a round trip, small enough to balance
+IN_FLIGHT_PER_WORKER = 3
+
+
+def client_for(scheduler: str, *, processes: bool = True) -> Client:
+    """A distributed Client: `local` (a LocalCluster, one worker per core), `local:N` (N
+    workers) or the address of a running scheduler (`tcp://host:8786`)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local" or scheduler.startswith("local:"):
+        _, _, count = scheduler.partition(":")
+        workers = int(count) if count else os.cpu_count() or 1
+        if workers < 1:
+            raise ValueError(f"{scheduler!r}: local:N needs N >= 1")
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,  # the pipeline is CPU-bound Python: one process per core
+            processes=processes,
+            dashboard_address=":0",  # a free port: two runs never clash
+            silence_logs=logging.ERROR,
+        )
+        return Client(cluster)
+    return Client(scheduler)
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """What a worker needs, sent once: the options and how to render documents. `token`
+    names it in each worker's cache, so its rules are compiled once per worker process."""
+
+    options: CleanOptions
+    render: Render | None = None
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+_WARMED: set[str] = set()  # per worker process: the tokens already warmed up
+
+
+def _warm(options: CleanOptions, token: str) -> None:
+    """`cleaner.batch.warm_up` once per worker process and token (a scattered `Shipped` is
+    one object per worker, so its rules are compiled once)."""
+    if token not in _WARMED:
+        warm_up(options)
+        _WARMED.add(token)
+
+
+def warmed(shipped: Shipped) -> CleanOptions:
+    """The options of `shipped`, warmed up in this worker (once)."""
+    _warm(shipped.options, shipped.token)
+    return shipped.options
+
+
+def clean_part(shipped: Shipped, items: list[RawInput]) -> list[Any]:
+    """A task: one partition cleaned by `cleaner.batch.clean_group`, in order."""
+    _warm(shipped.options, shipped.token)
+    out = clean_group(items, shipped.options, shipped.render)
+    for result in out:
+        if isinstance(result, InputFailure):
+            result.error = None  # an arbitrary exception may not pickle back
+    return out
+
+
+def clean_on_cluster(
+    client: Client,
+    items: Iterable[Item],
+    options: CleanOptions | None = None,
+    *,
+    render: Render | None = None,
+    partition: int = PARTITION,
+) -> Iterator[Any]:
+    """`cleaner.batch.clean_batch` on a cluster: the same results, in input order.
+
+    Inputs are read here and sent in partitions of `partition`; at most a few partitions per
+    worker are in flight, so memory stays bounded whatever the batch size.
+    """
+    from distributed import KilledWorker
+
+    shipped = client.scatter(Shipped(options or CleanOptions(), render), broadcast=True)
+    workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    chunks = _chunks(iter(items), partition)
+    pending: deque[tuple[list[Item | None], list[RawInput], Any]] = deque()
+
+    def submit() -> bool:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return False
+        slots = [None if isinstance(item, RawInput) else item for item in chunk]
+        raws = [item for item in chunk if isinstance(item, RawInput)]
+        future = client.submit(clean_part, shipped, raws, pure=False) if raws else None
+        pending.append((slots, raws, future))
+        return True
+
+    for _ in range(workers * IN_FLIGHT_PER_WORKER):
+        if not submit():
+            break
+    while pending:
+        slots, raws, future = pending.popleft()
+        try:
+            results = future.result() if future is not None else []
+        except KilledWorker:
+            results = [InputFailure(item.label, WORKER_DIED) for item in raws]
+        submit()
+        done = iter(results)
+        for slot in slots:
+            yield slot if slot is not None else next(done)
+
+
+# --- the Python API: bags and dataframes ---------------------------------------------------
+
+
+def _records_to_inputs(records: Iterable[dict[str, Any]]) -> list[Item]:
+    """JSON Lines records (dicts with `text` or `html`) as inputs, read as `cleaner clean`
+    reads a JSON Lines file (one path: cleaner.inputs)."""
+    lines = b"".join(
+        json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n" for record in records
+    )
+    return list(read_inputs(["-"], kind="jsonl", stdin=io.BytesIO(lines)))
+
+
+def _failure_record(record: Any, failure: InputFailure | InputNotice) -> dict[str, Any]:
+    """SPEC's failed-input record: it keeps its place, so outputs stay aligned with inputs."""
+    known = record.get("id") if isinstance(record, dict) else None
+    return {
+        "id": known if known is not None else failure.source,
+        "source": failure.source,
+        "error": failure.reason,
+    }
+
+
+def clean_records(
+    records: Iterable[dict[str, Any]], options: CleanOptions | None = None
+) -> list[dict[str, Any]]:
+    """JSON records in, SPEC records out (`Document.to_record()`), one per input, in order;
+    an input that fails gives `{"id", "source", "error"}`."""
+    options = options or CleanOptions()
+    _warm(options, "records")  # the language profiles and dateparser, once per process
+    records = list(records)
+    out = []
+    for record, result in zip(
+        records, _in_order(_records_to_inputs(records), options), strict=True
+    ):
+        if isinstance(result, Document):
+            out.append(result.to_record())
+        else:
+            out.append(_failure_record(record, result))
+    return out
+
+
+def _in_order(items: list[Item], options: CleanOptions) -> list[Any]:
+    raws = [item for item in items if isinstance(item, RawInput)]
+    done = iter(clean_group(raws, options))
+    return [next(done) if isinstance(item, RawInput) else item for item in items]
+
+
+def clean_bag(bag: dask.bag.Bag, options: CleanOptions | None = None) -> dask.bag.Bag:
+    """A bag of JSON Lines records (dicts with `text` or `html`, and optionally `id`, `url`,
+    `fetched_at`, anything else) -> a bag of SPEC records, partition by partition, in order."""
+    return bag.map_partitions(clean_records, options)
+
+
+def record_columns(input_columns: Iterable[str], text_column: str) -> list[str]:
+    """The columns of `clean_dataframe`'s result: the input's other columns (passed through),
+    then `fetched_at`, SPEC's record fields, and `error` (null unless the row failed)."""
+    columns = [c for c in input_columns if c not in (text_column, "text", "html")]
+    for name in ("fetched_at", *RECORD_FIELDS, "error"):
+        if name not in columns:
+            columns.append(name)
+    return columns
+
+
+def _clean_frame(frame: Any, text_column: str, html: bool, options: CleanOptions | None) -> Any:
+    import pandas as pd
+
+    records = frame.to_dict("records")
+    for record in records:
+        record["html" if html else "text"] = record.pop(text_column)
+        for key, value in list(record.items()):
+            if isinstance(value, float) and value != value:  # NaN: a missing value
+                record[key] = None
+    columns = record_columns(frame.columns, text_column)
+    cleaned = clean_records(records, options)
+    return pd.DataFrame([[r.get(c) for c in columns] for r in cleaned], columns=columns).astype(
+        object
+    )
+
+
+def clean_dataframe(
+    ddf: dask.dataframe.DataFrame,
+    text_column: str = "text",
+    *,
+    html: bool = False,
+    options: CleanOptions | None = None,
+) -> dask.dataframe.DataFrame:
+    """One row per input row: `text_column` (HTML with `html=True`) cleaned into SPEC's
+    record fields; the other columns pass through (`id`, `url`, `fetched_at` are used).
+    Ready for `to_parquet`."""
+    import pandas as pd
+
+    columns = record_columns(ddf.columns, text_column)
+    meta = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return ddf.map_partitions(_clean_frame, text_column, html, options, meta=meta)
+
+
+@contextlib.contextmanager
+def connected(scheduler: str) -> Iterator[Client]:
+    """A client for `scheduler` (see `client_for`), closed with its local cluster after."""
+    client = client_for(scheduler)
+    try:
+        yield client
+    finally:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
