@@ -18,6 +18,9 @@ class Removal:
     category: str
     line: int
     text: str
+    # Why, for `--explain` (the body model's probability and decisive features); not part of
+    # the JSON record.
+    note: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "category": self.category, "line": self.line, "text": self.text}
