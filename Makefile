@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_DB := demo.db
 
-.PHONY: install demo test test-fast lint bench perf fuzz browser-deps clean-venv docs
+.PHONY: install demo test test-fast lint bench perf fuzz browser-deps clean-venv docs train train-deps
+TRAIN_STAMP := $(VENV)/.train-stamp
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,9 +49,22 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py
 
-# Quality on the samples; with BENCH=path/to/bench also on the shared benchmark files.
+$(TRAIN_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test,train]'
+	touch $(TRAIN_STAMP)
+
+train-deps: $(TRAIN_STAMP)
+
+# Quality on the samples; with BENCH=path/to/bench also on the shared benchmark files: each
+# corpus's tuning half (text and HTML, trafilatura alone beside it) and leave-one-corpus-out.
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py $(if $(BENCH),--data $(BENCH),)
+	$(if $(BENCH),$(MAKE) train-deps,)
+	OMP_NUM_THREADS=1 nice $(BIN)/python scripts/bench.py $(if $(BENCH),--data $(BENCH) --loco,)
+
+# Rebuild cleaner/body_model.json from the benchmark's tuning halves: make train BENCH=path
+train: $(TRAIN_STAMP)
+	@test -n "$(BENCH)" || (echo "usage: make train BENCH=path/to/bench (holding aeb/ traf/ wce/)"; exit 2)
+	OMP_NUM_THREADS=1 nice $(BIN)/python scripts/train_body.py $(BENCH)
 
 perf: $(STAMP)
 	$(BIN)/python scripts/perf.py $(if $(BENCH),--bench $(BENCH),) $(PERF_ARGS)

@@ -5,12 +5,38 @@
     ...     hits = search(db, "Kazakhstan", limit=3)
 
 Built on the pipeline (`cleaner.clean`, `cleaner.inputs`); the CLI is a thin layer over it.
+The names are imported on first use (PEP 562): searching an archive must not load the
+pipeline that ingesting needs.
 """
 
-from archive.ingest import Hooks, ingest, reclean, sequential, workers
-from archive.search import Hit, build_match, iter_records, search
-from archive.store import Archive, Counts, Pending
-from cleaner.errors import ArchiveError
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archive.ingest import Hooks, ingest, reclean, sequential, workers
+    from archive.search import Hit, build_match, iter_records, search
+    from archive.store import Archive, Counts, Pending
+    from cleaner.errors import ArchiveError
+
+_LAZY = {
+    "Archive": "archive.store",
+    "ArchiveError": "cleaner.errors",
+    "Counts": "archive.store",
+    "Hit": "archive.search",
+    "Hooks": "archive.ingest",
+    "Pending": "archive.store",
+    "build_match": "archive.search",
+    "ingest": "archive.ingest",
+    "iter_records": "archive.search",
+    "reclean": "archive.ingest",
+    "search": "archive.search",
+    "sequential": "archive.ingest",
+    "workers": "archive.ingest",
+}
 
 __all__ = [
     "Archive",
@@ -27,3 +53,29 @@ __all__ = [
     "sequential",
     "workers",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'archive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """`archive.ingest` and `archive.search` name functions, as they did when this file
+    imported them eagerly: importing the submodules of the same names must not rebind them."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == value.__name__:
+            return  # still in sys.modules under its full name
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

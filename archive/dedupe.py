@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from archive.fold import fold  # noqa: F401 - also this module's: the MinHash reads folded words
 
 NUM_PERM = 64  # values per signature, all used to estimate the similarity
 # 8 bands x 4 rows (the first 32 values): pairs at Jaccard 0.8 become candidates with
@@ -37,11 +38,6 @@ _RNG = np.random.Generator(np.random.PCG64(20241124))
 _SHINGLE_K = _RNG.integers(0, 2**63, size=3, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _BAND_K = _RNG.integers(0, 2**63, size=ROWS + 1, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _BAND_IDS = np.arange(BANDS, dtype=np.uint64)
-
-
-def fold(text: str) -> str:
-    """The form that is indexed and queried: NFC, with ё → е (FTS5 does not fold it)."""
-    return unicodedata.normalize("NFC", text).replace("ё", "е").replace("Ё", "Е")
 
 
 def folded_column(title: str | None, text: str) -> str | None:

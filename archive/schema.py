@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
-
-from archive.dedupe import reindex_all
+if TYPE_CHECKING:  # imported where needed: reading an archive loads neither (nor numpy)
+    import sqlite_utils
 
 # Article columns copied straight from the JSON record (SPEC.md); `id` there becomes `doc_id`
 # here because the table's own `id` is an INTEGER PRIMARY KEY (stable FTS rowids).
@@ -33,6 +33,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "category",
     "author",
     "published_source",
+    "modified",
+    "modified_source",
     "paywalled",
     "raw_sha256",
     "cleaner_version",
@@ -160,12 +162,16 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
 def _m002_vectorised_minhash(db: sqlite_utils.Database) -> None:
     # The MinHash hash family changed (see archive.dedupe): signatures stored by the old one
     # would never match new ones, so recompute them all from the stored texts.
+    from archive.dedupe import reindex_all
+
     reindex_all(db.conn)
 
 
 def _m003_byte_minhash(db: sqlite_utils.Database) -> None:
     # Words are hashed from the bytes (no crc32 per word) and LSH has 8 bands of 32-bit keys
     # instead of 16 of 64 bits (see archive.dedupe): recompute signatures and bands.
+    from archive.dedupe import reindex_all
+
     reindex_all(db.conn)
 
 
@@ -224,12 +230,35 @@ def _m005_run_owner(db: sqlite_utils.Database) -> None:
         db.conn.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
 
 
+def _m006_modified(db: sqlite_utils.Database) -> None:
+    # SPEC's `modified` and `modified_source` (the date a page says it was updated): two
+    # nullable columns at the end, so rows archived before read NULL and nothing is rewritten.
+    # Idempotent: an archive whose _migrations lost the record keeps its columns.
+    present = {row[1] for row in db.execute("PRAGMA table_info(articles)").fetchall()}
+    for column in ("modified", "modified_source"):
+        if column not in present:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+
+
+def _m007_compressed_raw(db: sqlite_utils.Database) -> None:
+    # Raw documents are stored compressed (archive/rawstore.py: an HTML page ~165 KB -> ~29 KB);
+    # `codec` says how each row is stored, and the rows stored as is are compressed now.
+    from archive.rawstore import compress_all
+
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(raw_documents)")}
+    if "codec" not in columns:
+        db.conn.execute("ALTER TABLE raw_documents ADD COLUMN codec TEXT")
+    compress_all(db.conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_vectorised_minhash", _m002_vectorised_minhash),
     ("003_byte_minhash", _m003_byte_minhash),
     ("004_lean_article_indexes", _m004_lean_article_indexes),
     ("005_run_owner", _m005_run_owner),
+    ("006_modified", _m006_modified),
+    ("007_compressed_raw", _m007_compressed_raw),
 ]
 
 

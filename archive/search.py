@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from archive.dedupe import fold
+from archive.fold import fold
 from archive.schema import RECORD_COLUMNS
 from archive.store import Archive
 from cleaner.document import RECORD_FIELDS

@@ -9,6 +9,7 @@ against the wall clock they would silently become "today" for every re-run.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -309,3 +310,120 @@ def _common_date(text: str, language: str) -> str | None:
 
 
 FIRST_FAST_YEAR = "1900"  # older years go to dateparser, whose century rules decide them
+
+
+# Date candidates in a scrape's lines: every shape a dateline or byline shows, found by one
+# pattern, so that dateparser only ever sees strings that already look like a date.
+_FIND_NUMERIC = (
+    r"(?P<ymd>(?P<y1>(?:19|20)\d\d)[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})(?!\d))"
+    r"|(?P<dmy>(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y2>(?:19|20)\d\d)(?!\d))"
+    r"|(?P<dmy2>(?P<a2>\d{2})(?P<sep2>[./])(?P<b2>\d{2})(?P=sep2)(?P<y3>\d{2})(?![\d.]))"
+    r"|(?P<cjk>(?P<y4>(?:19|20)\d\d)\s*年\s*(?P<m4>\d{1,2})\s*月\s*(?P<d4>\d{1,2})\s*日)"
+)
+_FIND_WORDS = (
+    r"|(?P<dmon>\d{1,2}(?:er|\.|st|nd|rd|th|º)?\s+(?:de\s+)?(?P<w1>[^\W\d_]{3,12})\.?,?\s+"
+    r"(?:de\s+|del\s+)?(?:19|20)\d\d)(?!\d)"
+    r"|(?P<mond>(?P<w2>[^\W\d_]{3,12})\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d)(?!\d)"
+)
+_FIND_TIME = (
+    r"(?:,?\s*(?:um|at|à|a las|a la|в|alle|às|-|\|)?\s*"
+    r"(?P<h>\d{1,2})\s*[:h]\s*(?P<mi>\d{2})(?!\d)(?:\s*(?P<ampm>[ap]\.?\s?m\b\.?))?)?"
+)
+FIND_DATE = re.compile(
+    r"(?<![\w/.:-])(?:" + _FIND_NUMERIC + _FIND_WORDS + r")" + _FIND_TIME, re.IGNORECASE
+)
+
+
+_MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august",
+               "september", "october", "november", "december")  # fmt: skip
+
+
+@lru_cache(maxsize=32)
+def month_words(language: str) -> dict[str, int]:
+    """Month names and abbreviations → month number, as dateparser knows them for `language`
+    (and English), from its data modules: importing one is cheap, unlike building its parser
+    (6-12 s per language), and a date found by `find_dates` then never needs that parser."""
+    import importlib
+
+    out: dict[str, int] = {}
+    for lang in (language, "en"):
+        try:
+            data = importlib.import_module(f"dateparser.data.date_translation_data.{lang}").info
+        except (ImportError, AttributeError):
+            continue
+        for number, key in enumerate(_MONTH_KEYS, start=1):
+            for name in data.get(key, ()):
+                out.setdefault(name.casefold().rstrip("."), number)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A date shown in a line: where it starts and ends, the string, its ISO value."""
+
+    start: int
+    end: int
+    text: str
+    value: str
+
+
+def find_dates(text: str, language: str | None, day_first: bool | None = None) -> list[Found]:
+    """Every date with day, month and year in `text` (a line), parsed; a time after it kept.
+
+    `day_first` decides 03/04/2024 when the page's own dates told (None: the language's
+    convention). Candidates come from one regex; only those reach `parse_date`.
+    """
+    out: list[Found] = []
+    lang = (language or "en").partition("-")[0].lower()
+    if _CYRILLIC.search(text) and lang not in ("ru", "uk"):
+        lang = "ru"
+    for found in FIND_DATE.finditer(text):
+        value = _found_value(found, lang, day_first)
+        if value is None:
+            continue
+        if found["h"] is not None:
+            hour, minute = int(found["h"]), int(found["mi"])
+            ampm = (found["ampm"] or "").lower()
+            if ampm.startswith("p") and hour < 12:
+                hour += 12
+            elif ampm.startswith("a") and hour == 12:
+                hour = 0
+            if hour < 24 and minute < 60:
+                value = f"{value}T{hour:02d}:{minute:02d}"
+        out.append(Found(found.start(), found.end(), found.group(0), value))
+    return out
+
+
+def _found_value(found: re.Match[str], lang: str, day_first: bool | None) -> str | None:
+    try:
+        if found["ymd"]:
+            return date(int(found["y1"]), int(found["m1"]), int(found["d1"])).isoformat()
+        if found["cjk"]:
+            return date(int(found["y4"]), int(found["m4"]), int(found["d4"])).isoformat()
+        if found["dmy"] or found["dmy2"]:
+            a, b = (found["a"], found["b"]) if found["dmy"] else (found["a2"], found["b2"])
+            year = int(found["y2"] or 0) if found["dmy"] else 2000 + int(found["y3"])
+            if found["dmy2"] and year > 2000 + date.today().year % 100 + 1:
+                year -= 100
+            first, second = int(a), int(b)
+            dmy = day_first
+            if dmy is None:
+                sep = found["sep"] or found["sep2"]
+                dmy = lang in DMY_LANGUAGES or sep == "." or lang not in SUPPORTED
+            if first > 12:
+                dmy = True
+            elif second > 12:
+                dmy = False
+            day, month = (first, second) if dmy else (second, first)
+            return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+    month = month_words(lang).get((found["w1"] or found["w2"] or "").casefold())
+    if month is None:
+        return None
+    digits = re.findall(r"\d+", found["dmon"] or found["mond"])
+    day, year = int(digits[0]), int(digits[-1])
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None

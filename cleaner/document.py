@@ -18,6 +18,9 @@ class Removal:
     category: str
     line: int
     text: str
+    # Why, for `--explain` (the body model's probability and decisive features); not part of
+    # the JSON record.
+    note: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "category": self.category, "line": self.line, "text": self.text}
@@ -38,6 +41,8 @@ RECORD_FIELDS: tuple[str, ...] = (
     "category",
     "author",
     "published_source",
+    "modified",
+    "modified_source",
     "paywalled",
     "removed",
     "raw_sha256",
@@ -69,6 +74,8 @@ class Document:
     cleaner_version: str
     ruleset_version: str
     fetched_at: str | None = None
+    modified: str | None = None  # SPEC's `modified`: the date the page says it was updated
+    modified_source: str | None = None
     content_type: str = "text/plain"
     encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -17,6 +17,10 @@ import contextlib
 from functools import cached_property
 from typing import Any
 
+# trafilatura's balance between recall and precision, chosen by measurement on the three
+# benchmarks' tuning halves (docs/quality.md): one of "recall", "default", "precision".
+BALANCE = "recall"
+
 
 class HtmlResult:
     """The extracted text and what the page declares about itself.
@@ -106,7 +110,8 @@ def extract(html: str, url: str | None = None) -> HtmlResult:
         include_tables=True,
         include_formatting=False,
         deduplicate=False,
-        favor_recall=True,
+        favor_recall=BALANCE == "recall",
+        favor_precision=BALANCE == "precision",
     )
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
     return HtmlResult(text if text.strip() else _visible_text(html), tree, url)

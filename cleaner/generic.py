@@ -1,192 +1,212 @@
-"""The generic boilerplate classifier: finds the article on pages no rule was written for.
+"""The generic body finder: finds the article on pages no rule was written for.
 
-Observations (docs/algorithm.md): article paragraphs are long, end like sentences and are dense
-in stop words; menus, teasers and footers are short, title-cased, full of separators, handles
-and links. The article is the densest run of such paragraphs. So, as jusText does:
+A learned model (cleaner/body_model.py, trained by scripts/train_body.py) gives every unit the
+rules left a probability of being article text, from its own shape and its neighbours' (the
+lines the named rules removed are features, not walls). Units below the model's threshold go
+as `generic.model` (the unit looked like boilerplate on its own) or `generic.model.context`
+(it looked like prose, but its context says it is outside the article: a teaser rail, a
+comment thread). The body may be several runs: an insert between two article parts goes, the
+article after it stays.
 
-1. classify each unit alone as good, near-good, short or bad (features below); a short line
-   that ends like a sentence and is dense in stop words is a 'sentence', a small gain, so a
-   one-line paragraph at the body's edge joins it. On Chinese and Japanese pages (no spaces
-   between words) lines in those scripts are measured in characters instead;
-2. find the main body: the run of units with the largest sum of scores (good paragraphs
-   count their words, everything else costs), so a menu of a hundred lines cannot join it
-   but a sub-heading between two paragraphs can. Lines the named rules already removed take
-   part as heavy costs: a share bar, a 'Related' list or a comment section ends the article,
-   so teasers and bios after it stay out. Inserts found inside articles (ad labels, 'read
-   also' links, photo credits) cost nothing;
-3. a heading that repeats the page's first line (its <title>) marks the article's start when
-   enough prose follows: the body then begins at the lead after it (prose-like lines before
-   the first long paragraph);
-4. remove what lies outside that run (`generic.outside-body`) and the bad units inside it
-   (`generic.nav-like`); a near-good run close to the body joins it.
-
-Every decision is reported as a rule id, so `--explain` still says why a line went.
+A heading that repeats the page's first line (its <title>) right before the body is returned
+as the anchor: the pipeline takes it as the headline. Every decision keeps a rule id and a note
+(the probability and the features that weighed most) for `--explain`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cleaner.language import stopwords, words
+if TYPE_CHECKING:  # numpy and the model load on the first page, not on `cleaner --help`
+    import numpy as np
+
+    from cleaner.body_model import BodyModel
 
 GENERIC_RULES: dict[str, tuple[str, str]] = {
-    "generic.outside-body": (
+    "generic.model": (
         "generic",
-        "A line outside the article's main run of prose paragraphs (menus, teasers, footers)",
+        "The body model: a line that reads as boilerplate (menu, teaser, footer, widget)",
     ),
-    "generic.nav-like": (
+    "generic.model.context": (
         "generic",
-        "A menu-like line inside the body: separators, handles, or only capitalised words",
+        "The body model: a prose-like line whose context puts it outside the article",
+    ),
+    "generic.ad-copy": (
+        "ads",
+        "Short lines right under an ad label or ad marking, in its block: the ad's own copy",
     ),
 }
+AD_MARKS = ("ads.label", "ads.erid-marking", "ads.erid-advertiser")
+AD_COPY_MAX_LINES = 3
+AD_COPY_MAX_CHARS = 160  # an article paragraph after the ad is longer, or in its own block
 
-GOOD, NEAR_GOOD, SHORT, BAD = "good", "near-good", "short", "bad"
-SENTENCE = "sentence"  # a short line that reads as a sentence of prose
-RULED = "ruled"  # removed by a named rule: not classified, only a separator
-LENGTH_LOW = 60  # characters: below this a line is at best 'short'
-LENGTH_HIGH = 160  # characters: above this a near-good line with stop words is good
-STOP_LOW, STOP_HIGH = 0.22, 0.28  # stop-word density thresholds (with our compact lists)
-SHORT_COST, BAD_COST, NEAR_GAIN = 2.0, 10.0, 0.6  # tuned on the dev files (scripts/tune_generic.py)
-RULE_COST = 35.0  # each line a named rule removed (share bars, related lists, comments) splits runs
-INLINE_RULES = ("ads.", "notice.", "related.read-more-link")  # removed inserts that do not split
-LEAD_INSERTS = ("ads.", "related.read-more-link")  # what a lead may hold (_lead_start)
-SENTENCE_GAIN, SENTENCE_WORDS = 5.0, 4  # a short sentence at the body's edge joins it
-CJK_SHARE = 0.2  # a page is Chinese or Japanese when this share of its characters are
-USE_ANCHOR = True
-ANCHOR_WINDOW = 25  # lines still kept after the repeated title in which the body must start
 MIN_TITLE_SHARE = 0.45  # a repeated title covers this much of the first line
-ANCHOR_SHARE = 0.5  # a run after the repeated title must be this share of the best run
-
-_TERMINAL_CHARS = frozenset('.!?:;"”»')  # a line ending in one of these ends like a sentence
-# Chinese and Japanese: no spaces between words, so words and characters are counted apart
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-_CJK_TERMINAL = frozenset("。！？」』）")
-_SENTENCE_MARK = re.compile(r"[.!?。！？]")
-_SEPARATORS = re.compile(r"\s[|›»·•/]\s|\s-\s.*\s-\s")
-_HANDLE = re.compile(
-    r"(?:^|\s)[@#]\w|https?://|www\.|\.(?:com|org|net)\b|[^\s@]{1,64}@[^\s@]{1,255}\.\w"
-)
+ANCHOR_WINDOW = 25  # kept units after the repeated title in which the body must start
+_model: BodyModel | None = None
 
 
-def classify(text: str, language: str | None, tokens: list[str] | None = None) -> str:
-    """A unit's class on its own: good, near-good, sentence, short or bad.
+def use_model(model: BodyModel | None) -> None:
+    """Use `model` instead of the shipped one (None: back to the shipped one); for training
+    and leave-one-corpus-out validation."""
+    global _model
+    _model = model
 
-    `tokens`: `words(text)`, when the caller has them already.
+
+def current_model() -> BodyModel:
+    from cleaner.body_model import default_model
+
+    return _model if _model is not None else default_model()
+
+
+def body_sequence(units: Sequence) -> list:  # type: ignore[type-arg]
+    """The units the model sees: those kept and those the named rules removed (the headline
+    and other metadata lines taken by the pipeline are left out)."""
+    return [u for u in units if u.kept or not u.removed_by.startswith("meta.")]
+
+
+def anchor_position(units: Sequence, seq: Sequence) -> int | None:  # type: ignore[type-arg]
+    """Position in `seq` of the first heading that repeats the page's title, or None."""
+    anchors = title_anchors(units)
+    if not anchors:
+        return None
+    where = {u.index: i for i, u in enumerate(seq)}
+    for a in anchors:
+        if a in where:
+            return where[a]
+    return None
+
+
+def apply_generic(units: Sequence, language: str | None) -> int | None:  # type: ignore[type-arg]
+    """Mark boilerplate units removed in place; return the title anchor's unit index, if any.
+
+    Units already removed by rules keep their verdict and serve as context.
     """
-    if tokens is None:
-        tokens = words(text)
-    n = len(tokens)
-    if n == 0:
-        return BAD
-    chars = len(text)
-    terminal = text[-1] in _TERMINAL_CHARS
-    if not terminal and _SEPARATORS.search(text):
-        return BAD
-    if _may_hold_handle(text) and len(_HANDLE.findall(text)) * 4 > n:
-        return BAD
-    if n >= 40 and not _SENTENCE_MARK.search(text):
-        return BAD  # a long run of words without a single full stop: tags, menus, archives
-    if chars < 400 and text.rstrip().endswith(("…", "...")):
-        return SHORT if chars < LENGTH_HIGH else NEAR_GOOD
-    parts = text.split()
-    capitalised = sum(1 for w in parts if w[:1].isupper()) / len(parts)
-    stop = stopwords().get(language) if language is not None else None
-    if chars < LENGTH_LOW:
-        if n <= 4 and not terminal and capitalised >= 0.5:
-            return BAD
-        if (
-            n >= SENTENCE_WORDS
-            and text[-1] in ".!?"
-            and stop is not None
-            and sum(1 for t in tokens if t in stop) >= STOP_HIGH * n
-        ):
-            return SENTENCE
-        return SHORT
-    if stop is None:
-        if terminal and n >= 12:
-            return GOOD if chars >= LENGTH_HIGH else NEAR_GOOD
-        return NEAR_GOOD if n >= 12 and capitalised < 0.5 else SHORT
-    density = sum(1 for t in tokens if t in stop) / n
-    if density >= STOP_HIGH:
-        return GOOD if (chars >= LENGTH_HIGH or (terminal and n >= 10)) else NEAR_GOOD
-    if density >= STOP_LOW:
-        return NEAR_GOOD
-    if capitalised > 0.6 or not terminal:
-        return BAD
-    return SHORT
+    mark_ad_copy(units)
+    seq = body_sequence(units)
+    if sum(1 for u in seq if u.kept) < 3:
+        return None
+    anchor = anchor_position(units, seq)
+    model = current_model()
+    import numpy as np
+
+    from cleaner.body_model import page_features
+
+    x1 = page_features(seq, language, anchor)
+    p1, p2 = model.predict(x1)
+    kept = np.array([u.kept for u in seq])
+    body = (p2 >= model.threshold) & kept
+    if not body.any():
+        # never the whole page: the most probable units stay (a short or odd article)
+        best = np.where(kept, p2, -1.0).max()
+        body = kept & (p2 >= best * 0.5)
+    _join_edges(seq, body, kept, p2)
+    _keep_inner_headings(seq, body, kept)
+    for i, unit in enumerate(seq):
+        if unit.kept and not body[i]:
+            context = p1[i] >= model.threshold
+            unit.removed_by = "generic.model.context" if context else "generic.model"
+            unit.note = f"p={p2[i]:.2f} (alone {p1[i]:.2f})"
+    if anchor is None or seq[anchor].text.endswith("."):  # a sentence is no headline
+        return None
+    after = [i for i in range(anchor + 1, len(seq)) if seq[i].kept][:ANCHOR_WINDOW]
+    if not after or not body[after[0] : after[-1] + 1].any():
+        return None
+    return int(seq[anchor].index)
 
 
-def _may_hold_handle(text: str) -> bool:
-    """A cheap test before the handle/URL regex: most lines hold none of its anchors."""
-    return (
-        "@" in text
-        or "#" in text
-        or "http" in text
-        or "www." in text
-        or ".com" in text
-        or ".org" in text
-        or ".net" in text
-    )
+def model_headline(units: Sequence) -> int | None:  # type: ignore[type-arg]
+    """The headline the body model left at the top of the body: the first kept unit, when it
+    is headline-shaped (3 to 25 words, no full stop at its end) and a long paragraph follows
+    it. Used when no other headline was found; returns its unit index."""
+    kept = [u for u in units if u.kept]
+    if len(kept) < 2:
+        return None
+    head, nxt = kept[0], kept[1]
+    if not 3 <= head.words <= 25 or head.text.endswith((".", "!", ":", ";", "…")):
+        return None
+    return head.index if nxt.words >= 25 else None
 
 
-def classify_cjk(text: str, cjk: int) -> str:
-    """A line of Chinese or Japanese (`cjk` ideographs and kana in it): two characters are
-    counted as a word and one as three letters; stop words are not used. A line that does not
-    end like a sentence is at best short: headline lists are long in these scripts too."""
-    n = len(words(text)) + cjk // 2
-    chars = len(text) + 2 * cjk
-    terminal = text[-1] in _TERMINAL_CHARS or text[-1] in _CJK_TERMINAL
-    if not terminal and _SEPARATORS.search(text):
-        return BAD
-    if chars < LENGTH_LOW or not terminal:
-        return SHORT
-    if n >= 12:
-        return GOOD if chars >= LENGTH_HIGH else NEAR_GOOD
-    return SENTENCE
+HEADING_CHARS = 80  # a sub-heading between two article paragraphs is at most this long
+EDGE_PROBABILITY = 0.3  # a sentence right next to the body joins it from this probability
 
 
-def _cjk_count(text: str) -> int:
-    return 0 if text.isascii() else len(_CJK.findall(text))
+def _join_edges(seq: Sequence, body: np.ndarray, kept: np.ndarray, p: np.ndarray) -> None:  # type: ignore[type-arg]
+    """A sentence of at least six words right next to a body paragraph, or a sub-heading away
+    from one (a short lead, a closing line), which the model was unsure of (p >= 0.3), joins
+    the body."""
+    for i in list(range(len(seq))) + list(range(len(seq) - 1, -1, -1)):
+        if body[i] or not kept[i] or p[i] < EDGE_PROBABILITY or seq[i].words < 6:
+            continue
+        if not seq[i].text.endswith((".", "!", "?", "»", '"', "”")):
+            continue
+        for step in (-1, 1):
+            j = i + step
+            if 0 <= j < len(seq) and kept[j] and not body[j] and len(seq[j].text) <= HEADING_CHARS:
+                j += step  # over a sub-heading to the paragraph beyond it
+            if 0 <= j < len(seq) and body[j]:
+                body[i] = True
 
 
-def _score(cls: str, n_words: int) -> float:
-    if cls == GOOD:
-        return float(min(n_words, 150))
-    if cls == NEAR_GOOD:
-        return NEAR_GAIN * min(n_words, 150)
-    if cls == SHORT:
-        return -SHORT_COST
-    if cls == SENTENCE:
-        return SENTENCE_GAIN
-    if cls == RULED:
-        return -RULE_COST
-    return -BAD_COST
+def _keep_inner_headings(seq: Sequence, body: np.ndarray, kept: np.ndarray) -> None:  # type: ignore[type-arg]
+    """A short line the model would drop that stands right between two body paragraphs (no
+    removed line in between) is a sub-heading of the article ('Background'): it stays."""
+    n = len(seq)
+    for i in range(1, n - 1):
+        if body[i] or not kept[i] or len(seq[i].text) > HEADING_CHARS:
+            continue
+        if body[i - 1] and kept[i - 1] and body[i + 1] and kept[i + 1]:
+            body[i] = True
 
 
-def main_run(scores: Sequence[float]) -> tuple[int, int] | None:
-    """Indices [start, end] of the contiguous run with the largest sum (Kadane), or None."""
-    best, best_range = 0.0, None
-    total, start = 0.0, 0
-    for i, s in enumerate(scores):
-        if total <= 0:
-            total, start = s, i
-        else:
-            total += s
-        if total > best:
-            best, best_range = total, (start, i)
-    return best_range
+def mark_ad_copy(units: Sequence) -> int:  # type: ignore[type-arg]
+    """The label goes and so must the ad: up to three short kept lines right after an ad label
+    or an ad marking, in the same blank-line block, are its copy (`generic.ad-copy`). A long
+    line or a new block is the article again. Returns how many lines went."""
+    gone = 0
+    i = 0
+    n = len(units)
+    while i < n:
+        unit = units[i]
+        i += 1
+        if unit.removed_by not in AD_MARKS:
+            continue
+        block = unit.block
+        while i < n and units[i].removed_by in AD_MARKS and units[i].block == block:
+            i += 1  # the label's marking line
+        taken = 0
+        while i < n and taken < AD_COPY_MAX_LINES:
+            nxt = units[i]
+            if not nxt.kept or nxt.block != block or len(nxt.text) >= AD_COPY_MAX_CHARS:
+                break
+            nxt.removed_by = "generic.ad-copy"
+            taken += 1
+            i += 1
+        gone += taken
+    return gone
 
 
-def run_from(scores: Sequence[float], start: int) -> tuple[int, int]:
-    """The run starting at `start` that ends where its running sum is largest."""
-    total, best, end = 0.0, float("-inf"), start
-    for i in range(start, len(scores)):
-        total += scores[i]
-        if total > best:
-            best, end = total, i
-    return start, end
+EXTENT_KEEP_SHARE = 0.5  # HTML: extents may not leave less than this share of the extraction
+
+
+def gate_extents(units: Sequence, matches: Sequence) -> int:  # type: ignore[type-arg]
+    """In HTML mode, a rule whose extent (block, section, rest) would leave less than half of
+    trafilatura's extraction is not sure enough: the lines it removed only by extent come back
+    (the line it matched still goes). trafilatura already cut the page to its article
+    container, so a footer start inside it is more often a menu link or a heading of the
+    article itself. Returns how many units came back."""
+    matched = {unit.index for unit, _ in matches}
+    total = sum(len(u.text) for u in units)
+    kept = sum(len(u.text) for u in units if u.kept)
+    if not total or kept >= EXTENT_KEEP_SHARE * total:
+        return 0
+    back = 0
+    for unit in units:
+        if unit.removed_by is not None and unit.index not in matched:
+            unit.removed_by = None
+            back += 1
+    return back
 
 
 def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: ignore[type-arg]
@@ -215,100 +235,3 @@ def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: igno
 
 def _key(unit: Any) -> str:
     return " ".join(unit.tokens())
-
-
-def apply_generic(units: Sequence, language: str | None) -> int | None:  # type: ignore[type-arg]
-    """Mark boilerplate units removed in place; return the title anchor's index, if any.
-
-    Units already removed by rules keep their verdict; they only separate runs. A heading
-    repeating the page title counts as the article's start only when it comes before the main
-    run of prose.
-    """
-    seq = [u for u in units if u.kept or (RULE_COST and not u.removed_by.startswith("meta."))]
-    if sum(1 for u in seq if u.kept) < 3:
-        return None
-    sample = "".join(u.text for u in seq[:400] if u.kept)
-    if _CJK.search(sample) and len(_CJK.findall(sample)) > CJK_SHARE * len(sample):
-        cjk = [_cjk_count(u.text) if u.kept else 0 for u in seq]
-        pairs = zip(seq, cjk, strict=True)
-        classes = [_classify_mixed(u, k, language) if u.kept else RULED for u, k in pairs]
-        weights = [u.words + k // 2 for u, k in zip(seq, cjk, strict=True)]
-    else:
-        classes = [classify(u.text, language, u.tokens()) if u.kept else RULED for u in seq]
-        weights = [u.words for u in seq]
-    if not any(c == GOOD for c in classes):
-        return None  # no prose to anchor on: leave the rules' verdicts alone
-    scores = [_score(c, w) for c, w in zip(classes, weights, strict=True)]
-    for i, unit in enumerate(seq):
-        if not unit.kept and unit.removed_by.startswith(INLINE_RULES):
-            scores[i] = 0.0  # inserts inside articles (ad labels, 'read also' links) cost nothing
-    run = main_run(scores)
-    if run is None:
-        return None
-    best = sum(scores[run[0] : run[1] + 1])
-    anchor = None
-    for candidate in title_anchors(units) if USE_ANCHOR else []:
-        after = [i for i, u in enumerate(seq) if u.kept and u.index > candidate][:ANCHOR_WINDOW]
-        first_good = next((i for i in after if classes[i] == GOOD), None)
-        if first_good is None:
-            continue
-        candidate_run = run_from(scores, first_good)
-        if sum(scores[candidate_run[0] : candidate_run[1] + 1]) >= ANCHOR_SHARE * best:
-            anchor = candidate
-            run = (_lead_start(seq, classes, first_good, candidate), candidate_run[1])
-            break
-    start, end = run
-    for i, (unit, cls) in enumerate(zip(seq, classes, strict=True)):
-        if not unit.kept:
-            continue
-        if anchor is not None and unit.index == anchor:
-            continue
-        if i < start or i > end:
-            unit.removed_by = "generic.outside-body"
-        elif cls == BAD and not _between_good(classes, i):
-            unit.removed_by = "generic.nav-like"
-    return anchor
-
-
-def _lead_start(seq: Sequence, classes: Sequence[str], first_good: int, anchor_index: int) -> int:  # type: ignore[type-arg]
-    """Where the article starts after its repeated headline (the unit numbered
-    `anchor_index`): the prose-like lines right before the first long paragraph (position
-    `first_good` in `seq`), a standfirst or a short lead, belong to it. A line that is not
-    prose (a date, a menu) or a line a named rule removed (a share bar, a byline, a photo
-    credit, whose caption would come with it) ends the lead; only ad labels and 'read also'
-    links are stepped over."""
-    start = first_good
-    for j in range(first_good - 1, -1, -1):
-        unit = seq[j]
-        if unit.index <= anchor_index:
-            break
-        if unit.kept:
-            if classes[j] not in (NEAR_GOOD, SENTENCE):  # a GOOD one would be first_good
-                break
-            start = j
-        elif not unit.removed_by.startswith(LEAD_INSERTS):
-            break
-    return start
-
-
-def _classify_mixed(unit: Any, cjk: int, language: str | None) -> str:
-    """In a Chinese or Japanese page, lines mostly in those scripts are classified as such."""
-    if cjk * 3 >= len(unit.text):
-        return classify_cjk(unit.text, cjk)
-    return classify(unit.text, language, unit.tokens())
-
-
-def _between_good(classes: Sequence[str], i: int) -> bool:
-    """A bad-looking line right between two good paragraphs is kept (a heading, a quote)."""
-    prose = (GOOD, NEAR_GOOD)
-    return _neighbour(classes, i, -1) in prose and _neighbour(classes, i, 1) in prose
-
-
-def _neighbour(classes: Sequence[str], i: int, step: int) -> str | None:
-    """The class of the nearest line still kept before (step -1) or after (step 1) line i."""
-    i += step
-    while 0 <= i < len(classes):
-        if classes[i] != RULED:
-            return classes[i]
-        i += step
-    return None

@@ -21,6 +21,17 @@ from typing import Any
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 SAMPLE_CHARS = 800  # langdetect is ≥ 98 % right from ~200 characters; cost grows with length
 MIN_LETTERS = 40  # below this, the language cannot be told
+# The detector's caches are bounded by an estimate of the memory they hold, not by a count of
+# entries: a stream of documents full of distinct words once grew the per-word cache to 400 MB
+# before its 200,000-entry limit cleared it. Each cache is emptied when it passes its budget.
+WORD_CACHE_BYTES = 8 << 20  # per-word n-gram lists (recomputed at ~1 µs per word)
+ROW_CACHE_BYTES = 24 << 20  # per-n-gram probability rows (at most langdetect's 88k n-grams)
+CHAR_CACHE_ENTRIES = 20_000  # langdetect's normalisation of each character seen
+# Estimated bytes per cache entry (sys.getsizeof on CPython 3.11, 64-bit): a dict slot with its
+# key tuple and list headers, plus 8 per list item (the n-gram strings themselves are shared
+# with the profiles, see _Profiles._known); a row is a 55-float numpy array and its dict slot.
+_WORD_ENTRY_BYTES = 250
+_ROW_BYTES = 680
 _lock = threading.Lock()
 
 
@@ -153,12 +164,17 @@ class _Profiles:
         for k in range(3):
             totals = [int(n_words[k]) for _, n_words in self._freqs]
             self._totals.append(totals if all(totals) else None)
-        self._known: set[str] = set()
+        # Every n-gram of the profiles, mapped to itself: the n-grams cached per word are these
+        # strings, shared, not a new slice each (which cost ~50 bytes per n-gram per word).
+        self._known: dict[str, str] = {}
         for freq, _ in self._freqs:
-            self._known.update(freq)
+            for gram in freq:
+                self._known.setdefault(gram, gram)
         self._rows: dict[str, Any] = {}  # n-gram -> numpy array, one float per language
+        self._row_bytes = 0
         self._norm = _Normalised(NGram.normalize)
         self._word_cache: dict[tuple[str, bool], list[str]] = {}
+        self._word_bytes = 0
         self._normalize_vi = NGram.normalize_vi
         self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
         self._alpha, self._alpha_width = Detector.ALPHA_DEFAULT, Detector.ALPHA_WIDTH
@@ -182,6 +198,10 @@ class _Profiles:
                 count = freq.get(gram)
                 if count is not None and 1 <= length <= 3:
                     row[index] = 1.0 * count / n_words[length - 1]
+        self._row_bytes += _ROW_BYTES
+        if self._row_bytes > ROW_CACHE_BYTES:
+            self._rows.clear()
+            self._row_bytes = _ROW_BYTES
         array = self._rows[gram] = np.array(row)
         return array
 
@@ -210,8 +230,8 @@ class _Profiles:
         words = text.translate(self._norm).split(" ")
         last = len(words) - 1
         cache = self._word_cache
-        if len(cache) > 200_000:
-            cache.clear()
+        if len(self._norm) > CHAR_CACHE_ENTRIES:
+            self._norm.clear()
         out: list[str] = []
         for k, word in enumerate(words):
             if not word:
@@ -219,7 +239,12 @@ class _Profiles:
             key = (word, k < last)
             grams = cache.get(key)
             if grams is None:
-                grams = cache[key] = self._word_ngrams(*key)
+                grams = self._word_ngrams(*key)
+                self._word_bytes += _WORD_ENTRY_BYTES + 2 * len(word) + 8 * len(grams)
+                if self._word_bytes > WORD_CACHE_BYTES:
+                    cache.clear()
+                    self._word_bytes = 0
+                cache[key] = grams
             out += grams
         return out
 
@@ -228,7 +253,7 @@ class _Profiles:
 
         A character is skipped when it and the one before are capitals (NGram.capitalword).
         """
-        known = self._known
+        shared = self._known.get
         padded = " " + word + (" " if space_after else "")
         out: list[str] = []
         previous_upper = False
@@ -238,12 +263,12 @@ class _Profiles:
             if upper and previous_upper:
                 continue
             previous_upper = upper
-            if ch != " " and ch in known:
-                out.append(ch)
-            if padded[j - 1 : j + 1] in known:
-                out.append(padded[j - 1 : j + 1])
-            if j >= 2 and padded[j - 2 : j + 1] in known:
-                out.append(padded[j - 2 : j + 1])
+            if ch != " " and (gram := shared(ch)) is not None:
+                out.append(gram)
+            if (gram := shared(padded[j - 1 : j + 1])) is not None:
+                out.append(gram)
+            if j >= 2 and (gram := shared(padded[j - 2 : j + 1])) is not None:
+                out.append(gram)
         return out
 
     def probabilities(self, text: str) -> list[tuple[str, float]]:

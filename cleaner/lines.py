@@ -36,6 +36,7 @@ class Unit:
     prefix_removed: str = ""  # a leading span removed by a prefix rule
     prefix_rule: str | None = None
     words: int = 0
+    note: str = ""  # why the body model removed it (its probability), shown by --explain
     _tokens: tuple[str, list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -16,7 +16,7 @@ from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
-from cleaner.generic import GENERIC_RULES, apply_generic
+from cleaner.generic import GENERIC_RULES, apply_generic, gate_extents, model_headline
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.limits import Limits, cheap_text, check_lines, element_note, too_many_elements
 from cleaner.limits import current as current_limits
@@ -29,7 +29,10 @@ from cleaner.metadata import (
     drop_leading_title,
     merge_html,
     normalise_title,
+    repeated_headline,
+    strip_site_name,
     take_title,
+    text_dates,
 )
 from cleaner.ruleset import CATEGORIES, Ruleset, default_ruleset
 from cleaner.templates import Templates, apply_template, document_keys, site_and_keys, site_key
@@ -96,6 +99,8 @@ class Draft:
     category: str | None
     author: str | None
     published_source: str | None
+    modified: str | None
+    modified_source: str | None
     paywalled: bool
     removed: tuple[Removal, ...]
     raw_sha256: str
@@ -159,6 +164,8 @@ def draft(
         r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)
     ]
     matches = apply_rules(units, rules)
+    if kind == "html":  # trafilatura's extraction: extents may not take it whole
+        gate_extents(units, matches)
     meta = collect(matches, hint, fetched_at, units)
     if html_meta is not None:  # before the template pass: the site may be the HTML's publisher
         _merge_html_metadata(meta, html_meta, raw_html, hint, fetched_at)
@@ -171,15 +178,25 @@ def draft(
     # for HTML too big for trafilatura, reduced to a plain tag strip)
     generic = options.generic and (kind == "text" or limited)
     anchor = apply_generic(units, hint) if generic else None
-    title = _decide_title(units, headline, anchor, meta.title, html=html_meta is not None)
-    byline_date(meta, units, hint, fetched_at)
+    title = _decide_title(
+        units,
+        headline,
+        anchor,
+        meta,
+        text=kind == "text",
+        html=html_meta is not None,
+        model_head=generic,
+    )
+    if kind == "text":  # every dateline of the scrape decides; byline_date removes its line
+        text_dates(meta, units, hint, url, fetched_at, title)
+    byline_date(meta, units, hint, fetched_at, decide=kind != "text")
     body = "\n\n".join(u.text for u in units if u.kept)
     removed = _accounting(units, ruleset)
     return Draft(
         id=doc_id if doc_id is not None else source,
         source=source,
         url=url,
-        title=title,
+        title=normalise_title(title if title is not None else meta.title),
         text=body,
         published=meta.published,
         page_date=meta.page_date,
@@ -187,6 +204,8 @@ def draft(
         category=meta.category,
         author=meta.author,
         published_source=meta.published_source,
+        modified=meta.modified,
+        modified_source=meta.modified_source,
         paywalled=any(r.category == "paywall" for r in removed),
         removed=removed,
         raw_sha256=hashlib.sha256(data).hexdigest(),
@@ -204,12 +223,17 @@ def _decide_title(
     units: list[Unit],
     headline: str | None,
     anchor: int | None,
-    meta_title: str | None,
+    meta: Metadata,
     *,
+    text: bool,
     html: bool,
+    model_head: bool = False,
 ) -> str | None:
     """The document's title, decided here only: the headline the rules took, else the line
-    the generic classifier anchored the body on (text), else the HTML metadata's title.
+    the generic classifier anchored the body on (text), else (text) a headline the body model
+    left at the top of the body, else in text a line that repeats the page-title line,
+    without its ` | Site` suffix; in HTML the metadata's title. Returned as found: the Draft
+    normalises it, the text's dateline pass reads it as the page shows it.
 
     The lines that repeat it are marked removed: the anchor line as `meta.title` (with a
     first line before it that repeats it as `meta.repeated-title`); in HTML, a leading line
@@ -220,12 +244,18 @@ def _decide_title(
         if title is None:
             title = units[anchor].text
         units[anchor].removed_by = "meta.title"
-        if units[0].kept or units[0].removed_by == "generic.outside-body":
+        if units[0].kept or units[0].removed_by.startswith("generic."):
             units[0].removed_by = "meta.repeated-title"
+    elif title is None and model_head and (head := model_headline(units)) is not None:
+        title = units[head].text  # the headline the body model kept above the body
+        units[head].removed_by = "meta.title"
+    if text:
+        title = title if title is not None else repeated_headline(units)
+        title = strip_site_name(title, units, meta.publisher)
     if html:
-        title = title or meta_title
+        title = title or meta.title
         drop_leading_title(units, title)
-    return normalise_title(title if title is not None else meta_title)
+    return title
 
 
 def _head_words(units: list[Unit]) -> list[str]:
@@ -334,12 +364,13 @@ def _accounting(units: list[Unit], ruleset: Ruleset) -> tuple[Removal, ...]:
             )
         if unit.removed_by is not None:
             category = category_of(unit.removed_by, ruleset)
+            note = unit.note if unit.removed_by.startswith("generic.") else ""
             for i, (number, line) in enumerate(zip(unit.lines, unit.raw, strict=True)):
                 if i == 0 and unit.prefix_rule is not None:
                     line = _after_prefix(line, unit.prefix_removed)
                     if not line:
                         continue
-                out.append(Removal(unit.removed_by, category, number, line))
+                out.append(Removal(unit.removed_by, category, number, line, note))
     return tuple(out)
 
 

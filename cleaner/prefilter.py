@@ -8,10 +8,20 @@ in the folded line (`fold`), or nothing when it cannot tell. It must never be wr
 keyword would silently stop a rule. So it only trusts characters whose fold is the same for every
 character a case-insensitive match accepts (`s` and `ſ` both fold to `s`, `i`, `ı` and `İ` to
 `i`; characters beyond U+04FF are not trusted at all), and gives up on syntax it does not know.
+
+Reading ~100 syntax trees took a third of a second at every start, so the built-in patterns'
+keywords are computed once, when the rules change, and shipped in `rules/prefilter.json`
+(`python -m cleaner.prefilter` writes it; tests/test_prefilter.py fails while it is stale).
+`keywords_for` reads that table and computes only what it lacks (users' rules, or a built-in
+pattern edited since), so a stale table costs time, never a wrong keyword.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sys
+from importlib import resources
 from re import _constants as sre  # the parser's opcodes (Python >= 3.11)
 from re import _parser as sre_parse
 from typing import Any
@@ -35,6 +45,45 @@ def required_keywords(pattern: str) -> tuple[str, ...]:
         return ()
     found = _sequence(parsed)
     return tuple(sorted(found)) if found else ()
+
+
+TABLE_FILE = "prefilter.json"  # in the `rules` package, beside the rule files
+_TABLE: dict[str, list[str]] | None = None
+
+
+def pattern_key(pattern: str) -> str:
+    """The table's key for a pattern: a digest of its text (keywords depend on nothing else)."""
+    return hashlib.blake2b(pattern.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def keywords_for(pattern: str) -> tuple[str, ...]:
+    """`required_keywords(pattern)`, from the shipped table when it holds the pattern."""
+    global _TABLE
+    if _TABLE is None:
+        try:
+            text = resources.files("rules").joinpath(TABLE_FILE).read_text("utf-8")
+            _TABLE = json.loads(text)["keywords"]
+        except (OSError, ValueError, KeyError):  # no table: compute everything
+            _TABLE = {}
+    found = _TABLE.get(pattern_key(pattern))
+    return tuple(found) if found is not None else required_keywords(pattern)
+
+
+def build_table(patterns: list[str]) -> str:
+    """The JSON text of `rules/prefilter.json` for these patterns (sorted: stable diffs)."""
+    table = {pattern_key(p): list(required_keywords(p)) for p in patterns}
+    rows = ",\n".join(
+        f"  {json.dumps(key)}: {json.dumps(words, ensure_ascii=False)}"
+        for key, words in sorted(table.items())
+    )
+    return '{"keywords": {\n' + rows + "\n}}"
+
+
+def builtin_table() -> str:
+    """The table for the built-in rule files as they are now."""
+    from cleaner.ruleset import builtin_patterns
+
+    return build_table(builtin_patterns())
 
 
 def fold(text: str) -> str:
@@ -135,3 +184,11 @@ def _element(op: Any, av: Any) -> Requirement:
         chars = [chr(code) for _, code in av]
         return frozenset(fold(c) for c in chars) if all(map(safe, chars)) else None
     return None
+
+
+if __name__ == "__main__":  # python -m cleaner.prefilter: rewrite the shipped table
+    import pathlib
+
+    target = pathlib.Path(str(resources.files("rules").joinpath(TABLE_FILE)))
+    target.write_text(builtin_table() + "\n", encoding="utf-8")
+    print(f"wrote {target}", file=sys.stderr)

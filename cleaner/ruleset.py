@@ -39,7 +39,7 @@ from typing import Any
 import regex
 
 from cleaner.errors import RuleFileError
-from cleaner.prefilter import required_keywords
+from cleaner.prefilter import keywords_for
 
 CATEGORIES: dict[str, str] = {
     "ads": "advertising lines and ad labels, also in a foreign language or script",
@@ -306,7 +306,7 @@ def _parse_rule(data: dict[str, Any], file: str, position: int = 0, *, lazy: boo
     compiled = None if lazy else _checked_pattern(pattern, flags, where)
     # The literal text any match must contain (cleaner/prefilter.py) is exact and usually more
     # selective than hand-written keywords; these are the fallback when the pattern has none.
-    keywords = required_keywords(pattern) or data.get("keywords")
+    keywords = keywords_for(pattern) or data.get("keywords")
     if not keywords and phrases is not None:
         keywords = [p.strip().split()[0].lower() for p in phrases]
     examples_remove = _string_list(data, "examples_remove", where)
@@ -671,6 +671,14 @@ def builtin_sources() -> list[tuple[str, str]]:
     root = resources.files("rules")
     files = sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
     return [(f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
+
+
+def builtin_patterns() -> list[str]:
+    """Every built-in rule's pattern text as the loader builds it (phrase lists compiled, vocab
+    names replaced): the patterns `rules/prefilter.json` holds keywords for."""
+    sources = builtin_sources()
+    ruleset = build_ruleset(sources, builtin_count=len(sources))
+    return [rule.pattern_text for rule in ruleset.rules if rule.pattern_text]
 
 
 def directory_sources(directory: str | Path) -> list[tuple[str, str]]:

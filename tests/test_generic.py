@@ -1,8 +1,24 @@
-"""The generic classifier: unit classes and the body run."""
+"""The body model: its file, its inference, and what it does to pages of known kinds."""
 
 from __future__ import annotations
 
-from cleaner.generic import BAD, GOOD, SENTENCE, SHORT, apply_generic, classify, classify_cjk
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from cleaner import clean
+from cleaner.body_model import (
+    FORMAT_VERSION,
+    STAGE1,
+    STAGE2,
+    BodyModel,
+    Forest,
+    default_model,
+    page_features,
+)
+from cleaner.generic import apply_generic
 from cleaner.lines import Unit
 
 PROSE = (
@@ -10,9 +26,15 @@ PROSE = (
     "after a winter in which the old one was breached three times and the fish market "
     "flooded twice, the mayor said at a meeting with residents."
 )
-TEASER = (
-    "A new bakery opened on the high street this week and it is already the talk of the "
-    "town, with queues that start before dawn and run all the way to the station."
+PROSE2 = (
+    "Work on the new section will begin in the spring, and the contractor expects to "
+    "finish before the autumn storms, when the boats that shelter behind the wall return "
+    "from their summer moorings further up the coast."
+)
+PROSE3 = (
+    "Residents who live on the seafront said they welcomed the decision, although several "
+    "of them asked the council to keep the footpath along the top of the wall open while "
+    "the builders are at work, so that dog walkers can still use it."
 )
 
 
@@ -25,129 +47,142 @@ def units(*specs: tuple[str, str | None]) -> list[Unit]:
     return out
 
 
-def test_classes() -> None:
-    assert classify(PROSE, "en") == GOOD
-    assert classify("Home | News | Sport", "en") == BAD
-    assert classify("Read the full story.", "en") == SHORT  # one stop word in four
-    assert classify("He said it was not the end.", "en") == SENTENCE
-    assert classify("Follow @someone and #tag on www.example.com", "en") == BAD
+MENU = [(m, None) for m in ("Home", "News", "Sport", "Weather", "Contact")]
+FOOTER = [("© 2025 Example News. All rights reserved.", "copyright.notice")]
 
 
-def test_handle_shortcut_matches_the_regex() -> None:
-    # a line with none of the anchors never reaches the regex; one with them does
-    assert classify("Write to name@example.org or visit http://example.org", "en") == BAD
+def test_the_shipped_model_loads_and_matches_the_features() -> None:
+    data = json.loads(resources.files("cleaner").joinpath("body_model.json").read_text("utf-8"))
+    assert data["format"] == FORMAT_VERSION
+    assert tuple(data["stage1_features"]) == STAGE1
+    assert tuple(data["stage2_features"]) == STAGE2
+    assert set(data["trained_on"]) >= {"aeb", "traf", "wce"}
+    model = default_model()
+    assert 0.0 < model.threshold < 1.0
 
 
-def test_rule_removed_lines_end_the_body() -> None:
-    page = units(
-        ("Page title", None),
-        (PROSE, None),
-        (PROSE, None),
-        ("Related articles", "related.list-heading"),
-        ("More from the site", "related.list-heading"),
-        (TEASER, None),
+def test_a_model_trained_on_other_features_is_refused() -> None:
+    data = json.loads(resources.files("cleaner").joinpath("body_model.json").read_text("utf-8"))
+    data["stage2_features"] = data["stage2_features"][:-1]
+    with pytest.raises(ValueError, match="make train"):
+        BodyModel.from_dict(data)
+
+
+def test_forest_walks_its_trees() -> None:
+    # one stump: feature 1 <= 0.5 -> -2.0, else +3.0; a second tree adds 1.0 everywhere
+    forest = Forest.from_dict(
+        {
+            "baseline": 0.5,
+            "depth": 1,
+            "trees": [
+                {
+                    "feature": [1, 0, 0],
+                    "threshold": [0.5, 0.0, 0.0],
+                    "left": [1, 1, 2],
+                    "right": [2, 1, 2],
+                    "value": [0.0, -2.0, 3.0],
+                },
+                {"feature": [0], "threshold": [0.0], "left": [0], "right": [0], "value": [1.0]},
+            ],
+        }
     )
-    apply_generic(page, "en")
-    assert page[1].kept and page[2].kept
-    assert page[5].removed_by == "generic.outside-body"
+    x = np.array([[9.0, 0.2], [9.0, 0.9]])
+    assert forest.raw(x).tolist() == [-0.5, 4.5]
+    assert forest.proba(x)[1] == pytest.approx(1 / (1 + np.exp(-4.5)))
 
 
-def test_inserts_inside_the_article_do_not_split_it() -> None:
+def test_features_have_one_row_per_unit_and_no_gaps() -> None:
+    page = units(*MENU, (PROSE, None), ("Advertisement", "ads.label"), (PROSE2, None))
+    x = page_features(page, "en", None)
+    assert x.shape == (len(page), len(STAGE1))
+    assert np.isfinite(x).all()
+    # a language without a stop-word list gets density 0, never another language's list
+    assert page_features(page, "id", None)[:, STAGE1.index("stop_density")].max() == 0.0
+
+
+def test_an_insert_between_article_parts_goes_and_the_article_after_it_stays() -> None:
     page = units(
-        ("Page title", None),
+        *MENU,
         (PROSE, None),
         ("Advertisement", "ads.label"),
-        ("Read also: another story", "related.read-more-link"),
-        (PROSE, None),
-        (PROSE, None),
+        ("Spring sale at the garden centre: all compost half price.", None),
+        ("Free delivery on orders over £40, open every day.", None),
+        (PROSE2, None),
+        (PROSE3, None),
+        *FOOTER,
     )
     apply_generic(page, "en")
-    assert page[1].kept and page[4].kept and page[5].kept
-    assert page[2].removed_by == "ads.label"
+    assert page[5].kept and page[9].kept and page[10].kept
+    assert page[6].removed_by == "ads.label"
 
 
-def test_a_one_line_paragraph_at_the_edge_joins_the_body() -> None:
-    page = units(
-        ("Page title", None),
-        (PROSE, None),
-        (PROSE, None),
-        ("Officials did not give any other details.", None),
-        ("Home | News | Sport", None),
-    )
+def test_menus_go_with_a_rule_id_and_a_note() -> None:
+    page = units(*MENU, (PROSE, None), (PROSE2, None), (PROSE3, None), *FOOTER)
     apply_generic(page, "en")
-    assert page[3].kept
-    assert page[4].removed_by == "generic.outside-body"
+    assert all(u.kept for u in page[5:8])
+    for u in page[:5]:
+        assert u.removed_by in ("generic.model", "generic.model.context")
+        assert u.note.startswith("p=")
 
 
-def test_chinese_and_japanese_lines_are_weighed_by_characters() -> None:
-    paragraph = "今日は天気がとても良かったので、家族と一緒に近くの公園まで散歩に出かけました。" * 2
-    assert classify_cjk(paragraph, len(paragraph) - 2) == GOOD
-    assert classify_cjk("サイトマップ", 6) == SHORT
-    assert classify_cjk("新しいソフトウェアを公開したのでバージョンアップしてみた", 27) == SHORT
+def test_every_generic_removal_is_explained_in_the_document() -> None:
+    raw = "\n".join(["Home", "News", "Sport", PROSE, "", PROSE2, "", PROSE3, "Contact us"])
+    doc = clean(raw)
+    generic = [r for r in doc.removed if r.rule.startswith("generic.")]
+    assert generic, "the menu lines should go"
+    assert all(r.note.startswith("p=") for r in generic)
+    assert "note" not in generic[0].to_dict()  # the JSON record keeps its fields
+
+
+def test_ad_copy_under_an_ad_label_goes_with_it() -> None:
+    from cleaner.generic import mark_ad_copy
+
     page = units(
-        ("ブログのタイトル | サイト名", None),
-        *[(menu, None) for menu in ("ホーム", "お問い合わせ", "プライバシーポリシー")],
-        (paragraph, None),
-        (paragraph, None),
-        ("関連記事", None),
-        ("新しいソフトウェアを公開したのでバージョンアップしてみた", None),
+        (PROSE, None),
+        ("Advertisement", "ads.label"),
+        ("Spring sale: all compost half price this weekend.", None),
+        ("Free delivery on orders over £40.", None),
+        (PROSE2, None),
     )
-    apply_generic(page, "ja")
-    assert page[4].kept and page[5].kept
-    assert not page[2].kept and not page[7].kept
+    for u in page[1:]:
+        u.block = 1  # the label, its copy and the next paragraph in one block
+    assert mark_ad_copy(page) == 2
+    assert page[2].removed_by == page[3].removed_by == "generic.ad-copy"
+    assert page[4].kept  # a long line is the article again
 
 
-LEAD = "The mayor says the works on the wall will start in the spring and last for a year"
+def test_ad_copy_stops_at_a_new_block() -> None:
+    from cleaner.generic import mark_ad_copy
+
+    page = units(("Реклама", "ads.label"), ("Короткая строка статьи.", None))
+    assert mark_ad_copy(page) == 0  # units() puts each line in its own block
+    assert page[1].kept
 
 
-def test_the_lead_between_the_repeated_headline_and_the_body_is_kept() -> None:
-    assert classify(LEAD, "en") == "near-good"
+def test_html_extents_may_not_take_the_whole_extraction() -> None:
+    from cleaner.engine import Match
+    from cleaner.generic import gate_extents
+    from cleaner.ruleset import Rule
+
+    page = units(("Disclaimer", None), (PROSE, None), (PROSE2, None), (PROSE3, None))
+    rule = Rule(id="legal.example-heading", category="legal", description="x", remove="rest")
+    page[0].removed_by = rule.id
+    for u in page[1:]:
+        u.removed_by = rule.id  # by extent only
+    assert gate_extents(page, [(page[0], Match(rule, {}, 10))]) == 3
+    assert page[0].removed_by == rule.id
+    assert all(u.kept for u in page[1:])
+
+
+def test_html_extents_that_leave_most_of_the_extraction_stay() -> None:
+    from cleaner.engine import Match
+    from cleaner.generic import gate_extents
+    from cleaner.ruleset import Rule
+
     page = units(
-        ("Harbour wall to grow by two hundred metres - Example News", None),
-        ("Home | News | Sport", None),
-        ("Harbour wall to grow by two hundred metres", None),  # the headline: the anchor
-        ("2 May 2023", None),
-        (LEAD, None),
-        (PROSE, None),
-        (PROSE, None),
-        ("Home | News | Sport", None),
+        (PROSE, None), (PROSE2, None), (PROSE3, None), ("Related", None), ("A teaser", None)
     )
-    assert apply_generic(page, "en") == 2
-    assert page[4].kept and page[5].kept and page[6].kept
-    # the lead joins back to the first line that is not prose: the date line stays out
-    assert page[3].removed_by == "generic.outside-body"
-    assert page[7].removed_by == "generic.outside-body"
-
-
-def test_the_lead_stops_at_a_widget_a_rule_removed() -> None:
-    page = units(
-        ("Harbour wall to grow by two hundred metres - Example News", None),
-        ("Harbour wall to grow by two hundred metres", None),
-        (LEAD, None),
-        ("Share on Facebook", "social.share-bar"),
-        (PROSE, None),
-        (PROSE, None),
-    )
-    assert apply_generic(page, "en") == 1
-    assert page[2].removed_by == "generic.outside-body"
-    assert page[4].kept and page[5].kept
-
-
-def test_the_lead_steps_over_an_ad_label_but_not_a_photo_credit() -> None:
-    def page(insert: tuple[str, str]) -> list[Unit]:
-        return units(
-            ("Harbour wall to grow by two hundred metres - Example News", None),
-            ("Harbour wall to grow by two hundred metres", None),
-            (LEAD, None),
-            insert,
-            (PROSE, None),
-            (PROSE, None),
-        )
-
-    with_ad = page(("Advertisement", "ads.label"))
-    assert apply_generic(with_ad, "en") == 1
-    assert with_ad[2].kept
-    # a caption ending in a full stop reads as prose: its credit line marks it as a caption
-    with_credit = page(("Photo: Jane Doe", "notice.photo-credit"))
-    assert apply_generic(with_credit, "en") == 1
-    assert with_credit[2].removed_by == "generic.outside-body"
+    rule = Rule(id="related.example", category="related", description="x", remove="rest")
+    page[3].removed_by = page[4].removed_by = rule.id
+    assert gate_extents(page, [(page[3], Match(rule, {}, 7))]) == 0
+    assert page[4].removed_by == rule.id

@@ -106,3 +106,23 @@ _PATTERNS = st.sampled_from(
 @given(_PATTERNS, st.lists(_PIECES, max_size=8).map("".join))
 def test_derived_keywords_are_sound(pattern: str, text: str) -> None:
     assert _sound(pattern, text)
+
+
+def test_the_shipped_keyword_table_is_current() -> None:
+    """rules/prefilter.json holds every built-in pattern's keywords as computed now; when a
+    rule file changes, `python -m cleaner.prefilter` rewrites it (until then start-up is slow)."""
+    from importlib import resources
+
+    from cleaner.prefilter import TABLE_FILE, builtin_table
+
+    shipped = resources.files("rules").joinpath(TABLE_FILE).read_text("utf-8")
+    assert shipped == builtin_table() + "\n", "stale: run `python -m cleaner.prefilter`"
+
+
+def test_keywords_for_reads_the_table_and_computes_what_it_lacks() -> None:
+    from cleaner.prefilter import keywords_for
+
+    for rule in default_ruleset():
+        assert keywords_for(rule.pattern_text) == required_keywords(rule.pattern_text)
+    unseen = r"(?i)\bquarterly widget census\b"
+    assert keywords_for(unseen) == required_keywords(unseen) == ("quarterly widget census",)

@@ -11,7 +11,18 @@ from cleaner import clean
 from cleaner.cli import cli
 from tests.conftest import SAMPLES, raw_path, sample_names
 
-GOLD_FIELDS = ("title", "language", "published", "page_date", "publisher", "category")
+GOLD_FIELDS = (
+    "title",
+    "language",
+    "published",
+    "published_source",
+    "modified",
+    "modified_source",
+    "page_date",
+    "publisher",
+    "category",
+    "author",
+)
 NAMES = sample_names()
 
 

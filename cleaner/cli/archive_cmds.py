@@ -12,13 +12,12 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import archive as lib
-from archive import Archive, ArchiveError, Counts, Hooks
-from archive import templates as site_templates
+from archive.store import Archive
 from cleaner.cli.clean_cmd import limit_options
 from cleaner.cli.common import (
     build_ruleset,
@@ -30,8 +29,11 @@ from cleaner.cli.common import (
     warn,
 )
 from cleaner.cli.output import dumps, one_line, progress, write_csv
-from cleaner.inputs import count_documents, read_inputs
-from cleaner.pipeline import CleanOptions
+from cleaner.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from archive import Counts
+# `archive` and `reclean` import the pipeline where they run: search, export and serve do not.
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # ISO 639-1 (or -3) codes, with langdetect's region suffix (zh-cn)
@@ -212,6 +214,11 @@ def archive(
     Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
     unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
     """
+    from archive import Hooks
+    from archive import templates as site_templates
+    from cleaner.inputs import count_documents, read_inputs
+    from cleaner.pipeline import CleanOptions
+
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug, force=force)
     items = read_inputs(
@@ -290,6 +297,7 @@ def merge(out: str, shards: tuple[str, ...], use_templates: bool, debug: bool) -
     Examples:
       cleaner merge news.db shard-1.db shard-2.db shard-3.db
     """
+    from archive import Hooks
     from archive.merge import merge as merge_archives
 
     arc = _open(out, write=True, debug=debug)
@@ -340,7 +348,10 @@ def reclean(
       cleaner reclean news.db
       cleaner reclean news.db --rules my-rules/ --all
     """
+    from archive import Hooks
+    from archive import templates as site_templates
     from cleaner import __version__
+    from cleaner.pipeline import CleanOptions
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug, create=False)

@@ -10,12 +10,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from cleaner import limits
-from cleaner.batch import GROUP, clean_batch, learn_templates
 from cleaner.cli.common import (
     build_ruleset,
     dask_client,
@@ -27,9 +26,11 @@ from cleaner.cli.common import (
 )
 from cleaner.cli.output import Rendered, Writer, dumps, error_record, progress, render_all
 from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
-from cleaner.pipeline import CleanOptions
-from cleaner.ruleset import Ruleset
-from cleaner.templates import Templates
+
+if TYPE_CHECKING:  # annotations only: `cleaner search` imports this module for limit_options
+    from cleaner.pipeline import CleanOptions
+    from cleaner.ruleset import Ruleset
+    from cleaner.templates import Templates
 
 
 def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -165,6 +166,8 @@ def clean(
         stack.enter_context(rule_warnings())  # one context: a rule's warning shows once
         learned: Templates | None = None
         if templates:
+            from cleaner.batch import learn_templates
+
             learner = learn_templates(
                 inputs,
                 _options(ruleset, input_kind),
@@ -188,6 +191,8 @@ def clean(
 
 def _options(ruleset: Ruleset, input_kind: str, templates: Templates | None = None) -> CleanOptions:
     """The batch's options; JSON Lines and WARC records declare their own kind."""
+    from cleaner.pipeline import CleanOptions
+
     kind = input_kind if input_kind in ("text", "html") else "auto"
     return CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
@@ -220,6 +225,8 @@ def _write_all(
 
         results = clean_on_cluster(cluster, items, options, render=render)
     else:
+        from cleaner.batch import GROUP, clean_batch
+
         results = clean_batch(
             items,
             options,

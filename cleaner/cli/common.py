@@ -10,13 +10,16 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cleaner.batch import GROUP as CHUNK  # noqa: F401 - scripts/perf.py reads the group size here
 from cleaner.errors import RuleFileError
-from cleaner.ruleset import Ruleset, RuleTimeoutWarning, load_ruleset
+
+if TYPE_CHECKING:
+    from cleaner.ruleset import Ruleset
+# The rules (and the pipeline, in cleaner.batch) are imported by the functions that use them:
+# `cleaner search`, `export` and `serve` use this module's options and error lines only.
 
 
 def rule_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,6 +103,8 @@ def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool 
 
     Called before any input is read, so a typo in a rule never costs a half-processed batch.
     """
+    from cleaner.ruleset import load_ruleset
+
     try:
         return load_ruleset(rule_dirs, defaults=not no_default_rules)
     except RuleFileError as exc:
@@ -139,6 +144,8 @@ def rule_warnings() -> Iterator[None]:
     `clean()` stays pure: the rule engine only raises a Python warning; this is the CLI's way of
     showing it. Worker processes (--jobs) inherit it, so each may print a rule once.
     """
+    from cleaner.ruleset import RuleTimeoutWarning
+
     shown: set[str] = set()
 
     def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:

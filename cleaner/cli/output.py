@@ -68,9 +68,10 @@ def explain_lines(doc: Document) -> list[str]:
     """Every non-blank input line: `+ text` kept, or `- rule-id  text` removed."""
     removed: dict[int, list[tuple[str, str]]] = {}
     for r in doc.removed:
-        removed.setdefault(r.line, []).append((r.rule, r.text))
+        rule = f"{r.rule} [{r.note}]" if r.note else r.rule  # the body model's why
+        removed.setdefault(r.line, []).append((rule, r.text))
     out = []
-    width = max((len(r.rule) for r in doc.removed), default=0)
+    width = max((len(rule) for verdicts in removed.values() for rule, _ in verdicts), default=0)
     for number, line in enumerate(doc.lines, 1):
         if not line:
             continue

@@ -22,6 +22,13 @@ from tests.archive.conftest import query, scalar
 from tests.archive.corpus import generated_text
 
 
+def _raw_documents(db: Path) -> set[bytes]:
+    """The archived raw documents as fetched (stored compressed: archive/rawstore.py)."""
+    from archive.rawstore import unpack
+
+    return {unpack(raw, codec) for raw, codec in query(db, "select raw, codec from raw_documents")}
+
+
 def _story(n: int) -> str:
     return generated_text(n, random.Random(n), "hostile", paragraphs=3, sentences=3, words=14)
 
@@ -139,7 +146,7 @@ class ArchiveMachine(RuleBasedStateMachine):
         # what was committed is what counts: the batch is all or nothing (and the file is
         # created whole, or not at all)
         if self.db.exists():
-            self.stored = {bytes(r[0]) for r in query(self.db, "select raw from raw_documents")}
+            self.stored = _raw_documents(self.db)
 
     @precondition(lambda self: self.db.exists())
     @rule(all_rows=st.booleans())
@@ -159,7 +166,7 @@ class ArchiveMachine(RuleBasedStateMachine):
         if not hasattr(self, "db") or not self.db.exists():
             assert not self.stored
             return
-        raws = {bytes(r[0]) for r in query(self.db, "select raw from raw_documents")}
+        raws = _raw_documents(self.db)
         assert raws == self.stored
         assert scalar(self.db, "select count(*) from articles") == len(raws)
         assert scalar(self.db, "select count(*) from articles_fts") == len(raws)
