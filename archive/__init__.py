@@ -1,6 +1,6 @@
 """The SQLite archive: raw bytes with provenance, clean articles, removals, runs, FTS5.
 
-    >>> from archive import Archive, search
+    >>> from cleaner.archive import Archive, search
     >>> with Archive("news.db", write=False) as db:
     ...     hits = search(db, "Kazakhstan", limit=3)
 
@@ -17,25 +17,26 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from archive.ingest import Hooks, ingest, reclean, sequential, workers
-    from archive.search import Hit, build_match, iter_records, search
-    from archive.store import Archive, Counts, Pending
+    from cleaner.archive.ingest import Hooks, ingest, reclean, sequential, workers
+    from cleaner.archive.search import Hit, build_match, iter_records, search
+    from cleaner.archive.store import Archive, Counts, Pending
+
     from cleaner.errors import ArchiveError
 
 _LAZY = {
-    "Archive": "archive.store",
+    "Archive": "cleaner.archive.store",
     "ArchiveError": "cleaner.errors",
-    "Counts": "archive.store",
-    "Hit": "archive.search",
-    "Hooks": "archive.ingest",
-    "Pending": "archive.store",
-    "build_match": "archive.search",
-    "ingest": "archive.ingest",
-    "iter_records": "archive.search",
-    "reclean": "archive.ingest",
-    "search": "archive.search",
-    "sequential": "archive.ingest",
-    "workers": "archive.ingest",
+    "Counts": "cleaner.archive.store",
+    "Hit": "cleaner.archive.search",
+    "Hooks": "cleaner.archive.ingest",
+    "Pending": "cleaner.archive.store",
+    "build_match": "cleaner.archive.search",
+    "ingest": "cleaner.archive.ingest",
+    "iter_records": "cleaner.archive.search",
+    "reclean": "cleaner.archive.ingest",
+    "search": "cleaner.archive.search",
+    "sequential": "cleaner.archive.ingest",
+    "workers": "cleaner.archive.ingest",
 }
 
 __all__ = [
@@ -58,7 +59,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'archive' has no attribute {name!r}")
+        raise AttributeError(f"module 'cleaner.archive' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -21,8 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from archive.fold import fold  # noqa: F401 - also this module's: the MinHash reads folded words
+from cleaner.archive.fold import fold  # noqa: F401 - also this module's: the MinHash reads folded words
 
 NUM_PERM = 64  # values per signature, all used to estimate the similarity
 # 8 bands x 4 rows (the first 32 values): pairs at Jaccard 0.8 become candidates with

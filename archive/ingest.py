@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from archive import templates
-from archive.store import Archive, Counts, Fingerprinted, Pending, fingerprinted
+from cleaner.archive import templates
+from cleaner.archive.store import Archive, Counts, Fingerprinted, Pending, fingerprinted
+
 from cleaner.batch import GROUP, clean_batch
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, InputNotice, RawInput

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cleaner.archive import templates
+from cleaner.archive.dedupe import Signature
+from cleaner.archive.ingest import Hooks, ingest, raw_bytes, workers
+from cleaner.archive.schema import RECORD_COLUMNS
+from cleaner.archive.store import Archive, Counts, Fingerprinted, Pending, present, raw_rows
 
-from archive import templates
-from archive.dedupe import Signature
-from archive.ingest import Hooks, ingest, raw_bytes, workers
-from archive.schema import RECORD_COLUMNS
-from archive.store import Archive, Counts, Fingerprinted, Pending, present, raw_rows
 from cleaner.document import Document, Removal
 from cleaner.inputs import InputFailure, InputNotice, RawInput
 from cleaner.pipeline import CleanOptions, template_keys

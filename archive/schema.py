@@ -162,7 +162,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
 def _m002_vectorised_minhash(db: sqlite_utils.Database) -> None:
     # The MinHash hash family changed (see archive.dedupe): signatures stored by the old one
     # would never match new ones, so recompute them all from the stored texts.
-    from archive.dedupe import reindex_all
+    from cleaner.archive.dedupe import reindex_all
 
     reindex_all(db.conn)
 
@@ -170,7 +170,7 @@ def _m002_vectorised_minhash(db: sqlite_utils.Database) -> None:
 def _m003_byte_minhash(db: sqlite_utils.Database) -> None:
     # Words are hashed from the bytes (no crc32 per word) and LSH has 8 bands of 32-bit keys
     # instead of 16 of 64 bits (see archive.dedupe): recompute signatures and bands.
-    from archive.dedupe import reindex_all
+    from cleaner.archive.dedupe import reindex_all
 
     reindex_all(db.conn)
 
@@ -243,7 +243,7 @@ def _m006_modified(db: sqlite_utils.Database) -> None:
 def _m007_compressed_raw(db: sqlite_utils.Database) -> None:
     # Raw documents are stored compressed (archive/rawstore.py: an HTML page ~165 KB -> ~29 KB);
     # `codec` says how each row is stored, and the rows stored as is are compressed now.
-    from archive.rawstore import compress_all
+    from cleaner.archive.rawstore import compress_all
 
     columns = {row[1] for row in db.conn.execute("PRAGMA table_info(raw_documents)")}
     if "codec" not in columns:

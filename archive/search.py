@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from archive.fold import fold
-from archive.schema import RECORD_COLUMNS
-from archive.store import Archive
+from cleaner.archive.fold import fold
+from cleaner.archive.schema import RECORD_COLUMNS
+from cleaner.archive.store import Archive
+
 from cleaner.document import RECORD_FIELDS
 
 # A "quoted phrase" (a `*` right after its closing quote keeps it a prefix search, so the

@@ -22,7 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archive.web.limits import MIN_VALUE_BYTES
+from cleaner.archive.web.limits import MIN_VALUE_BYTES
+
 from cleaner.errors import ArchiveError
 
 METADATA_FILE = "datasette-metadata.json"
@@ -40,7 +41,7 @@ SETTINGS = {
 
 def shipped_metadata() -> dict[str, Any]:
     """The metadata template shipped with the package (database name = PLACEHOLDER)."""
-    text = resources.files("archive").joinpath(METADATA_FILE).read_text(encoding="utf-8")
+    text = resources.files("cleaner.archive").joinpath(METADATA_FILE).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -79,7 +80,7 @@ def search_url(db_path: Path, host: str, port: int) -> str:
 
 def prepare(db_path: Path) -> int:
     """Check DB is an archive; return the value-size cap (covers its largest raw document)."""
-    from archive.store import Archive
+    from cleaner.archive.store import Archive
 
     with Archive(db_path, write=False) as arc:  # raises ArchiveError when not an archive
         try:

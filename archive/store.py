@@ -21,11 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from archive.schema import RECORD_COLUMNS, migrate
+from cleaner.archive.schema import RECORD_COLUMNS, migrate
+
 from cleaner.errors import ArchiveError
 
 if TYPE_CHECKING:
-    from archive.dedupe import Signature
+    from cleaner.archive.dedupe import Signature
+
     from cleaner.document import Document
 
 # Writing needs sqlite-utils, archive.dedupe (numpy) and cleaner.templates; reading does not,
@@ -87,7 +89,8 @@ class Fingerprinted:
 def fingerprinted(docs: Sequence[Document], *, site_keys: bool = False) -> list[Fingerprinted]:
     """Each document with its duplicate keys, in one vectorised pass over all of them; with
     `site_keys`, also its site and line keys (cleaner.templates.site_and_keys)."""
-    from archive.dedupe import fingerprints
+    from cleaner.archive.dedupe import fingerprints
+
     from cleaner.templates import site_and_keys
 
     keys = fingerprints([doc.text for doc in docs])
@@ -99,7 +102,7 @@ def fingerprinted(docs: Sequence[Document], *, site_keys: bool = False) -> list[
 
 def fingerprint(batch: Sequence[Pending]) -> None:
     """Fill in the duplicate keys of the items that lack them, in one vectorised pass."""
-    from archive.dedupe import fingerprints
+    from cleaner.archive.dedupe import fingerprints
 
     todo = [item for item in batch if not item.hashed]
     for item, (sha, sig) in zip(todo, fingerprints([i.doc.text for i in todo]), strict=True):
@@ -283,7 +286,7 @@ def raw_rows(
         f"FROM articles a JOIN raw_documents r ON r.raw_sha256 = a.raw_sha256 WHERE {where}",
         params,
     ).fetchall()
-    from archive.rawstore import unpack
+    from cleaner.archive.rawstore import unpack
 
     out = []
     for aid, raw, codec, kind, source, doc_id, url, fetched_at, extra in rows:
@@ -525,7 +528,7 @@ class Archive:
         # every table be written with one executemany.
         first_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0])
         ids = range(first_id, first_id + len(fresh))
-        from archive.dedupe import find_originals, index_signatures
+        from cleaner.archive.dedupe import find_originals, index_signatures
 
         originals = find_originals(conn, [(i.text_sha, i.sig) for i in fresh], first_id)
         now = utc_now()
@@ -548,7 +551,7 @@ class Archive:
         counts.duplicates += sum(original is not None for original in originals)
 
     def _update(self, run_id: int, batch: Sequence[Pending], counts: Counts) -> None:
-        from archive.dedupe import find_originals, index_signatures
+        from cleaner.archive.dedupe import find_originals, index_signatures
 
         conn = self.conn
         for item in batch:
@@ -578,8 +581,7 @@ class Archive:
         signature, no re-cleaning).
         """
         import numpy as np
-
-        from archive.dedupe import Signature, find_originals
+        from cleaner.archive.dedupe import Signature, find_originals
 
         conn = self.conn
         done = set(changed)
@@ -653,14 +655,14 @@ _RECORD_VALUES = operator.attrgetter(*("id" if n == "doc_id" else n for n in REC
 
 def _article_row(doc: Document, item: Pending) -> tuple[Any, ...]:
     """The `ARTICLE_COLUMNS` of a document (booleans go in as 0/1, as SQLite stores them)."""
-    from archive.dedupe import folded_column
+    from cleaner.archive.dedupe import folded_column
 
     extra = json.dumps(doc.extra, ensure_ascii=False) if doc.extra else None
     return (*_RECORD_VALUES(doc), item.text_sha, extra, folded_column(doc.title, doc.text))
 
 
 def _raw_row(item: Pending, now: str, run_id: int) -> tuple[Any, ...]:
-    from archive.rawstore import pack
+    from cleaner.archive.rawstore import pack
 
     doc = item.doc
     extra = json.dumps(doc.extra, ensure_ascii=False) if doc.extra else None

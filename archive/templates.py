@@ -36,7 +36,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from archive.store import Archive, present, raw_rows, utc_now
+from cleaner.archive.store import Archive, present, raw_rows, utc_now
+
 from cleaner.templates import MIN_DOCS, MIN_SHARE, SiteTemplate, site_key, threshold
 
 # The lossy-counting bucket: error 1/10 of a site's documents, a fifth of the template share.

@@ -23,20 +23,6 @@ if TYPE_CHECKING:  # numpy and the model load on the first page, not on `cleaner
 
     from cleaner.body_model import BodyModel
 
-GENERIC_RULES: dict[str, tuple[str, str]] = {
-    "generic.model": (
-        "generic",
-        "The body model: a line that reads as boilerplate (menu, teaser, footer, widget)",
-    ),
-    "generic.model.context": (
-        "generic",
-        "The body model: a prose-like line whose context puts it outside the article",
-    ),
-    "generic.ad-copy": (
-        "ads",
-        "Short lines right under an ad label or ad marking, in its block: the ad's own copy",
-    ),
-}
 AD_MARKS = ("ads.label", "ads.erid-marking", "ads.erid-advertiser")
 AD_COPY_MAX_LINES = 3
 AD_COPY_MAX_CHARS = 160  # an article paragraph after the ad is longer, or in its own block

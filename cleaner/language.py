@@ -37,7 +37,9 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def stopwords() -> dict[str, frozenset[str]]:
-    data = json.loads(resources.files("rules").joinpath("stopwords.json").read_text("utf-8"))
+    data = json.loads(
+        resources.files("cleaner.rules").joinpath("stopwords.json").read_text("utf-8")
+    )
     return {lang: frozenset(words) for lang, words in data.items()}
 
 

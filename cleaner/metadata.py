@@ -17,15 +17,6 @@ from cleaner.dates import WEEKDAY, dateline, find_dates, parse_date
 from cleaner.engine import TOP_UNITS, Match, is_body_like
 from cleaner.lines import Unit
 
-BUILTIN_RULES: dict[str, tuple[str, str]] = {
-    "meta.title": ("title", "The headline: a short first line before the body (kept in `title`)"),
-    "meta.repeated-title": ("title", "A line that repeats the headline"),
-    "meta.byline-date": (
-        "social",
-        "A bare date between the headline and the lead: the publication date (kept in `published`)",
-    ),
-}
-
 _TRAILING = re.compile(r"[\s.,;:|/\\—–-]+$")
 _MARKS = re.compile(r"[®™℠]")
 _TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)\d\d)?$")
@@ -810,7 +801,7 @@ def repeated_headline(units: Sequence[Unit]) -> str | None:
     if index is None or is_body_like(units[index]) or not _looks_like_headline(units[index].text):
         return None
     units[index].removed_by = "meta.title"
-    if units[0].kept or units[0].removed_by == "generic.outside-body":
+    if units[0].kept or units[0].removed_by.startswith("generic."):
         units[0].removed_by = "meta.repeated-title"
     return units[index].text
 

@@ -16,13 +16,12 @@ from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
-from cleaner.generic import GENERIC_RULES, apply_generic, gate_extents, model_headline
+from cleaner.generic import apply_generic, gate_extents, model_headline
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.limits import Limits, cheap_text, check_lines, element_note, too_many_elements
 from cleaner.limits import current as current_limits
 from cleaner.lines import Unit, make_units
 from cleaner.metadata import (
-    BUILTIN_RULES,
     Metadata,
     byline_date,
     collect,
@@ -338,13 +337,11 @@ def _merge_html_metadata(
 
 
 def category_of(rule_id: str, ruleset: Ruleset) -> str:
-    rule = ruleset.get(rule_id)
+    """The category of the rule that removed a line: every id, code rules' included, is in
+    the registry (a ruleset built by hand may lack the code rules: the built-in one has them)."""
+    rule = ruleset.get(rule_id) or default_ruleset().get(rule_id)
     if rule is not None:
         return rule.category
-    if rule_id in BUILTIN_RULES:
-        return BUILTIN_RULES[rule_id][0]
-    if rule_id in GENERIC_RULES:
-        return GENERIC_RULES[rule_id][0]
     prefix = rule_id.split(".", 1)[0]
     return prefix if prefix in CATEGORIES else "generic"
 

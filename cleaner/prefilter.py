@@ -61,7 +61,7 @@ def keywords_for(pattern: str) -> tuple[str, ...]:
     global _TABLE
     if _TABLE is None:
         try:
-            text = resources.files("rules").joinpath(TABLE_FILE).read_text("utf-8")
+            text = resources.files("cleaner.rules").joinpath(TABLE_FILE).read_text("utf-8")
             _TABLE = json.loads(text)["keywords"]
         except (OSError, ValueError, KeyError):  # no table: compute everything
             _TABLE = {}
@@ -189,6 +189,6 @@ def _element(op: Any, av: Any) -> Requirement:
 if __name__ == "__main__":  # python -m cleaner.prefilter: rewrite the shipped table
     import pathlib
 
-    target = pathlib.Path(str(resources.files("rules").joinpath(TABLE_FILE)))
+    target = pathlib.Path(str(resources.files("cleaner.rules").joinpath(TABLE_FILE)))
     target.write_text(builtin_table() + "\n", encoding="utf-8")
     print(f"wrote {target}", file=sys.stderr)

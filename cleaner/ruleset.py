@@ -668,7 +668,7 @@ def build_ruleset(sources: Iterable[tuple[str, str]], *, builtin_count: int = 0)
 
 def builtin_sources() -> list[tuple[str, str]]:
     """The rule files shipped in the `rules` package, in name order."""
-    root = resources.files("rules")
+    root = resources.files("cleaner.rules")
     files = sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
     return [(f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
 

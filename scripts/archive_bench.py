@@ -35,10 +35,11 @@ import sqlite_utils
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive import Archive, Pending, ingest, search, sequential  # noqa: E402
-from archive.ingest import BATCH_SIZE  # noqa: E402
-from archive.schema import FTS_COLUMNS  # noqa: E402
-from archive.store import CACHE_KIB, PAGE_SIZE, fingerprinted  # noqa: E402
+from cleaner.archive import Archive, Pending, ingest, search, sequential  # noqa: E402
+from cleaner.archive.ingest import BATCH_SIZE  # noqa: E402
+from cleaner.archive.schema import FTS_COLUMNS  # noqa: E402
+from cleaner.archive.store import CACHE_KIB, PAGE_SIZE, fingerprinted  # noqa: E402
+
 from cleaner import clean  # noqa: E402
 from cleaner.document import Document  # noqa: E402
 from cleaner.inputs import RawInput  # noqa: E402
@@ -238,9 +239,8 @@ def bench_datasette(path: Path, runs: int) -> list[tuple[str, float]]:
     """Datasette with the shipped metadata and `cleaner serve`'s settings (ms, medians)."""
     import asyncio
 
+    from cleaner.archive.serve import SETTINGS, metadata_for
     from datasette.app import Datasette  # type: ignore[import-untyped]
-
-    from archive.serve import SETTINGS, metadata_for
 
     settings = {k: (v == "on") if v in ("on", "off") else int(v) for k, v in SETTINGS.items()}
     ds = Datasette(immutables=[str(path)], metadata=metadata_for(path), settings=settings)

@@ -153,7 +153,7 @@ def test_a_blank_input_fails_alike_in_clean_archive_and_the_library(
 ) -> None:
     """Nothing to clean is a failure everywhere: `clean`, `archive` (with one and with two
     workers) and the library's `sequential()` step; the archive stores nothing for it."""
-    from archive import Archive, ingest, sequential
+    from cleaner.archive import Archive, ingest, sequential
 
     path = tmp_path / "blank.txt"
     path.write_text(blank, encoding="utf-8")

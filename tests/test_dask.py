@@ -175,8 +175,8 @@ def test_archive_dask_equals_a_one_process_archive(tmp_path: Path) -> None:
 
 
 def test_a_merge_stopped_half_way_completes_when_run_again(tmp_path: Path) -> None:
-    from archive import Archive, Hooks
-    from archive.merge import merge
+    from cleaner.archive import Archive, Hooks
+    from cleaner.archive.merge import merge
 
     paths, union = _shards(tmp_path)
     shards = []

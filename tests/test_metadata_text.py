@@ -180,8 +180,8 @@ def test_html_modified_and_visible_dateline() -> None:
 
 
 def test_archive_migration_adds_modified_and_keeps_old_rows(tmp_path: Path) -> None:
-    from archive import Archive
-    from archive.schema import migrate
+    from cleaner.archive import Archive
+    from cleaner.archive.schema import migrate
 
     db = tmp_path / "a.db"
     raw = f"Bridge closes for repairs\nPublished: 2 May 2024\nUpdated: 3 May 2024\n\n{BODY}"

@@ -115,7 +115,7 @@ def test_the_shipped_keyword_table_is_current() -> None:
 
     from cleaner.prefilter import TABLE_FILE, builtin_table
 
-    shipped = resources.files("rules").joinpath(TABLE_FILE).read_text("utf-8")
+    shipped = resources.files("cleaner.rules").joinpath(TABLE_FILE).read_text("utf-8")
     assert shipped == builtin_table() + "\n", "stale: run `python -m cleaner.prefilter`"
 
 

@@ -24,14 +24,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from cleaner.archive.rawstore import unpack
+from cleaner.archive.search import build_match, hit, statement
+from cleaner.archive.web import limits
+from cleaner.archive.web.facets import DayFacet
 from datasette import hookimpl
 from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup
-
-from archive.search import build_match, hit, statement
-from archive.web import limits
-from archive.web.facets import DayFacet
 
 PLUGIN = "cleaner"
 TYPED = "cleaner.search_typed"  # scope key: the table search as the user typed it
@@ -142,7 +142,31 @@ def register_routes(datasette: Any) -> list[tuple[str, Callable[..., Awaitable[R
     names = "|".join(re.escape(tilde_encode(db)) for db in config(datasette).get("databases", []))
     if not names:
         return []
-    return [(rf"^/(?P<database>{names})/search(\.(?P<format>json))?$", search_page)]
+    return [
+        (rf"^/(?P<database>{names})/search(\.(?P<format>json))?$", search_page),
+        (rf"^/(?P<database>{names})/-/raw/(?P<sha>[0-9a-f]{{64}})$", raw_page),
+    ]
+
+
+async def raw_page(datasette: Any, request: Any) -> Response:
+    """The raw document as it was fetched: stored compressed (cleaner.archive.rawstore), so
+    Datasette's own blob link would hand out zstd bytes. Sent as a download, never rendered:
+    a scraped page's scripts must not run on this origin."""
+    db = datasette.get_database(route=request.url_vars["database"])
+    sha = request.url_vars["sha"]
+    result = await db.execute(
+        "SELECT raw, codec, content_type FROM raw_documents WHERE raw_sha256 = ?", [sha]
+    )
+    row = result.first()
+    if row is None:
+        return Response.text("no such raw document", status=404)
+    body = unpack(row["raw"], row["codec"])
+    extension = "html" if "html" in (row["content_type"] or "") else "txt"
+    return Response(
+        body,
+        content_type="application/octet-stream",
+        headers={"content-disposition": f'attachment; filename="{sha[:16]}.{extension}"'},
+    )
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
@@ -300,9 +324,7 @@ async def _article_vars(datasette: Any, database: str, request: Any) -> dict[str
             "original": original,
             "copies": [dict(zip(copies.columns, r, strict=True)) for r in copies.rows],
             "article_base": table_url,
-            "raw_url": datasette.urls.row(
-                database, "raw_documents", tilde_encode(str(article["raw_sha256"]))
-            ),
+            "raw_url": datasette.urls.database(database) + f"/-/raw/{article['raw_sha256']}",
             "search_url": datasette.urls.database(database) + "/search",
             "json_url": datasette.urls.row(database, "articles", str(article["id"]), "json"),
         }

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-import archive as lib
-from archive.store import Archive
+from cleaner import archive as lib
+from cleaner.archive.store import Archive
 from cleaner.cli.clean_cmd import limit_options
 from cleaner.cli.common import (
     build_ruleset,
@@ -32,7 +32,7 @@ from cleaner.cli.output import dumps, one_line, progress, write_csv
 from cleaner.errors import ArchiveError
 
 if TYPE_CHECKING:
-    from archive import Counts
+    from cleaner.archive import Counts
 # `archive` and `reclean` import the pipeline where they run: search, export and serve do not.
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -214,8 +214,8 @@ def archive(
     Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
     unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
     """
-    from archive import Hooks
-    from archive import templates as site_templates
+    from cleaner.archive import Hooks
+    from cleaner.archive import templates as site_templates
     from cleaner.inputs import count_documents, read_inputs
     from cleaner.pipeline import CleanOptions
 
@@ -242,7 +242,7 @@ def archive(
         arc.close()
         fail_usage(str(exc))
     if dask_scheduler is not None:  # shards cleaned on the cluster, merged here as they come
-        from archive.merge import archive_on_cluster
+        from cleaner.archive.merge import archive_on_cluster
 
         with (
             dask_client(dask_scheduler, debug) as client,
@@ -297,8 +297,8 @@ def merge(out: str, shards: tuple[str, ...], use_templates: bool, debug: bool) -
     Examples:
       cleaner merge news.db shard-1.db shard-2.db shard-3.db
     """
-    from archive import Hooks
-    from archive.merge import merge as merge_archives
+    from cleaner.archive import Hooks
+    from cleaner.archive.merge import merge as merge_archives
 
     arc = _open(out, write=True, debug=debug)
     for shard in shards:
@@ -348,9 +348,9 @@ def reclean(
       cleaner reclean news.db
       cleaner reclean news.db --rules my-rules/ --all
     """
-    from archive import Hooks
-    from archive import templates as site_templates
     from cleaner import __version__
+    from cleaner.archive import Hooks
+    from cleaner.archive import templates as site_templates
     from cleaner.pipeline import CleanOptions
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
@@ -578,7 +578,7 @@ def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: b
       cleaner serve news.db --port 9000
       cleaner serve news.db --allow-sql     # also let visitors run SQL queries
     """
-    from archive.serve import (
+    from cleaner.archive.serve import (
         check_exposure,
         check_port,
         datasette_args,

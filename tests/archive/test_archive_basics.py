@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from cleaner.archive import Archive, Pending, build_match, search
+from cleaner.archive.dedupe import BANDS, band_keys, fingerprints, text_hash
+from cleaner.archive.schema import MIGRATIONS, migrate
 
-from archive import Archive, Pending, build_match, search
-from archive.dedupe import BANDS, band_keys, fingerprints, text_hash
-from archive.schema import MIGRATIONS, migrate
 from tests.archive.conftest import invoke, query, scalar
 from tests.archive.corpus import generated_text
 
@@ -187,7 +187,9 @@ def test_export_roundtrips_clean_output(seed_db: Path, seeds: Path) -> None:
 
 
 def test_raw_bytes_are_kept(seed_db: Path, seeds: Path) -> None:
-    from archive.rawstore import unpack  # stored compressed (tests/archive/test_rawstore.py)
+    from cleaner.archive.rawstore import (
+        unpack,  # stored compressed (tests/archive/test_rawstore.py)
+    )
 
     rows = query(seed_db, "select raw, codec from raw_documents")
     assert {unpack(raw, codec) for raw, codec in rows} == {p.read_bytes() for p in seeds.iterdir()}
@@ -308,7 +310,8 @@ def test_worker_fingerprints_store_what_one_process_stores(tmp_path: Path) -> No
 
 
 def test_reclean_stops_between_documents_with_work_committed(seed_db: Path) -> None:
-    from archive import Hooks, reclean
+    from cleaner.archive import Hooks, reclean
+
     from cleaner.pipeline import CleanOptions
 
     done: list[int] = []
@@ -457,7 +460,7 @@ def _index_names(db: Path) -> list[str]:
 def test_an_archive_from_before_the_lean_indexes_upgrades_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import schema
+    from cleaner.archive import schema
 
     db = tmp_path / "old.db"
     stories = [_story(200 + n) for n in range(5)]
@@ -489,7 +492,7 @@ def test_an_archive_from_before_the_lean_indexes_upgrades_in_place(
 def test_fingerprints_are_the_same_however_the_bytes_are_segmented(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from archive import dedupe
+    from cleaner.archive import dedupe
 
     story = _story(5)
     texts = [" ".join(["filler words here"] * 100_000) + " " + story, "x" * 9000 + " " + story]
@@ -548,7 +551,8 @@ def test_a_batch_of_articles_is_inserted_with_few_statements(
 
 
 def test_sequential_cleans_in_groups_in_order_with_failures_in_place() -> None:
-    from archive import sequential
+    from cleaner.archive import sequential
+
     from cleaner import clean
     from cleaner.inputs import InputFailure, RawInput
 
@@ -612,7 +616,8 @@ def test_a_new_copy_reads_few_stored_signatures_however_many_copies_exist(
 def test_library_options_reach_sequential_and_reclean(tmp_path: Path) -> None:
     """A caller's options (here: no generic classifier) are kept by the archive's cleaning
     steps, the input kind a record declares aside."""
-    from archive import ingest, reclean, sequential
+    from cleaner.archive import ingest, reclean, sequential
+
     from cleaner import clean
     from cleaner.inputs import RawInput
     from cleaner.pipeline import CleanOptions

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from archive import Archive, search
+from cleaner.archive import Archive, search
 
 ROOT = Path(__file__).resolve().parents[2]
 

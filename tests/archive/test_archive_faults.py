@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import cleaner.archive.store
 import pytest
+from cleaner.archive import Archive, ArchiveError, Hooks, ingest, sequential
 
-import archive.store
-from archive import Archive, ArchiveError, Hooks, ingest, sequential
 from cleaner.inputs import read_inputs
 from tests.archive.conftest import cleaner_process, invoke, query, scalar
 from tests.archive.corpus import write_jsonl
@@ -232,7 +232,7 @@ def test_a_sqlite_file_that_is_not_an_archive(tmp_path: Path) -> None:
 
 def _limit_room(monkeypatch: pytest.MonkeyPatch, extra_kib: int) -> None:
     """Every connection the store opens gets a size cap: a full disk, simulated."""
-    real = archive.store._connect
+    real = cleaner.archive.store._connect
 
     def capped(target: str, *, uri: bool = False) -> sqlite3.Connection:
         conn = real(target, uri=uri)
@@ -241,7 +241,7 @@ def _limit_room(monkeypatch: pytest.MonkeyPatch, extra_kib: int) -> None:
         conn.execute(f"pragma max_page_count = {pages + extra_pages}")
         return conn
 
-    monkeypatch.setattr(archive.store, "_connect", capped)
+    monkeypatch.setattr(cleaner.archive.store, "_connect", capped)
 
 
 def test_database_full_in_the_library(

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cleaner.archive import Archive, Pending
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from archive import Archive, Pending
 from cleaner import clean
 from tests.archive.conftest import query, scalar
 from tests.archive.corpus import generated_text
@@ -24,7 +24,7 @@ from tests.archive.corpus import generated_text
 
 def _raw_documents(db: Path) -> set[bytes]:
     """The archived raw documents as fetched (stored compressed: archive/rawstore.py)."""
-    from archive.rawstore import unpack
+    from cleaner.archive.rawstore import unpack
 
     return {unpack(raw, codec) for raw, codec in query(db, "select raw, codec from raw_documents")}
 
@@ -151,7 +151,8 @@ class ArchiveMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.db.exists())
     @rule(all_rows=st.booleans())
     def reclean(self, all_rows: bool) -> None:
-        from archive import reclean
+        from cleaner.archive import reclean
+
         from cleaner.pipeline import CleanOptions
 
         with Archive(self.db, create=False) as arc:

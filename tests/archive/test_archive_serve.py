@@ -20,8 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from archive.serve import (
+from cleaner.archive.serve import (
     PLACEHOLDER,
     SQL_TIME_LIMIT_MS,
     check_exposure,
@@ -29,6 +28,7 @@ from archive.serve import (
     search_url,
     shipped_metadata,
 )
+
 from tests.archive.conftest import ROOT, cleaner_process, invoke, query
 
 CHROMIUM = "/usr/bin/chromium"
@@ -344,7 +344,7 @@ def test_single_step_work_and_query_time_are_capped(sql_server: str) -> None:
 
 
 def test_response_size_is_capped() -> None:
-    from archive.web.limits import capped_send
+    from cleaner.archive.web.limits import capped_send
 
     async def run(parts: list[bytes]) -> list[dict[str, object]]:
         sent: list[dict[str, object]] = []
@@ -520,3 +520,23 @@ def test_a_server_that_cannot_write_sees_commits_still_in_the_wal(seeds: Path) -
                 proc.kill()
                 proc.wait(timeout=10)
             holder.close()
+
+
+@pytest.mark.slow
+def test_the_article_page_links_the_raw_document_as_fetched(server: str, served_db: Path) -> None:
+    """Raw documents are stored compressed: the page's raw link hands out the bytes as they
+    were fetched, as a download (a scraped page's scripts never run on this origin)."""
+    conn = sqlite3.connect(served_db)
+    article_id, sha = conn.execute(
+        "select id, raw_sha256 from articles where text like '%<script>%'"
+    ).fetchone()
+    conn.close()
+    status, page = get(f"{server}/db/articles/{article_id}")
+    assert status == 200
+    assert f"/db/-/raw/{sha}".encode() in page
+    with urllib.request.urlopen(f"{server}/db/-/raw/{sha}", timeout=10) as response:
+        body = response.read()
+        assert response.headers["content-type"] == "application/octet-stream"
+        assert response.headers["content-disposition"].startswith("attachment;")
+    assert body == SCRIPT_DOC.encode()
+    assert get(f"{server}/db/-/raw/{'0' * 64}")[0] == 404

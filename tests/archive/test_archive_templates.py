@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cleaner.archive import Archive, ingest, sequential
+from cleaner.archive import templates as arc_templates
 
-from archive import Archive, ingest, sequential
-from archive import templates as arc_templates
 from cleaner.inputs import RawInput
 from cleaner.pipeline import CleanOptions, clean
 from cleaner.templates import MIN_DOCS, RULE_ID, line_key, site_and_keys
@@ -177,7 +177,7 @@ def test_library_ingest_applies_templates_given_to_sequential(tmp_path: Path) ->
 
 
 def test_the_tables_exist_after_a_run_and_datasette_names_them(site_db: Path) -> None:
-    from archive.serve import PLACEHOLDER, shipped_metadata
+    from cleaner.archive.serve import PLACEHOLDER, shipped_metadata
 
     tables = shipped_metadata()["databases"][PLACEHOLDER]["tables"]
     for name in ("site_templates", "site_template_counts", "site_template_documents"):
@@ -204,7 +204,7 @@ def test_workers_count_the_same_template_lines_as_one_process(tmp_path: Path) ->
 
 
 def test_fingerprinted_documents_carry_their_site_keys_when_asked() -> None:
-    from archive.store import fingerprinted
+    from cleaner.archive.store import fingerprinted
 
     docs = [clean(page(n), url=url(n)) for n in range(2)]
     assert [f.site_keys for f in fingerprinted(docs, site_keys=True)] == [

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cleaner.archive import Archive
+from cleaner.archive.rawstore import CODEC, pack, register, unpack
 
-from archive import Archive
-from archive.rawstore import CODEC, pack, register, unpack
 from tests.archive.conftest import ROOT, invoke, query, scalar
 
 HTML = sorted((ROOT / "samples").glob("*.raw.html"))
