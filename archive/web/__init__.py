@@ -324,7 +324,10 @@ async def _article_vars(datasette: Any, database: str, request: Any) -> dict[str
             "original": original,
             "copies": [dict(zip(copies.columns, r, strict=True)) for r in copies.rows],
             "article_base": table_url,
-            "raw_url": datasette.urls.database(database) + f"/-/raw/{article['raw_sha256']}",
+            "raw_url": datasette.urls.row(
+                database, "raw_documents", tilde_encode(str(article["raw_sha256"]))
+            ),
+            "download_url": datasette.urls.database(database) + f"/-/raw/{article['raw_sha256']}",
             "search_url": datasette.urls.database(database) + "/search",
             "json_url": datasette.urls.row(database, "articles", str(article["id"]), "json"),
         }

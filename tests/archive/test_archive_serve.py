@@ -523,7 +523,7 @@ def test_a_server_that_cannot_write_sees_commits_still_in_the_wal(seeds: Path) -
 
 
 @pytest.mark.slow
-def test_the_article_page_links_the_raw_document_as_fetched(server: str, served_db: Path) -> None:
+def test_the_article_page_offers_the_raw_document_as_fetched(server: str, served_db: Path) -> None:
     """Raw documents are stored compressed: the page's raw link hands out the bytes as they
     were fetched, as a download (a scraped page's scripts never run on this origin)."""
     conn = sqlite3.connect(served_db)
