@@ -316,6 +316,9 @@ def test_csv_output(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(run(["export", str(db), "--format", "csv"]).stdout)))
     assert len(rows) == 2 and rows[0]["language"] == "en" and "harbour" in rows[0]["text"]
     assert json.loads(rows[0]["removed"]) == []
+    from cleaner.document import RECORD_FIELDS
+
+    assert set(RECORD_FIELDS) <= set(rows[0])  # every record field has its column
     hits = run(["search", str(db), "harbour", "--format", "csv"]).stdout
     found = list(csv.DictReader(io.StringIO(hits)))
     assert [h["rank"] for h in found] == ["1"] and found[0]["language"] == "en"

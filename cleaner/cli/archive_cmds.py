@@ -29,6 +29,7 @@ from cleaner.cli.common import (
     warn,
 )
 from cleaner.cli.output import dumps, one_line, progress, write_csv
+from cleaner.document import RECORD_FIELDS
 from cleaner.errors import ArchiveError
 
 if TYPE_CHECKING:
@@ -524,25 +525,11 @@ def export(
         arc.close()
 
 
+# A record's fields (one list for JSON, the archive and CSV: a copy here once lacked
+# `modified`), then what the archive adds; `removed` last, as it is the widest cell.
 _EXPORT_COLUMNS = (
-    "id",
-    "source",
-    "url",
-    "title",
-    "text",
-    "language",
-    "language_probability",
-    "published",
-    "page_date",
-    "publisher",
-    "category",
-    "author",
-    "published_source",
-    "paywalled",
+    *(name for name in RECORD_FIELDS if name != "removed"),
     "fetched_at",
-    "raw_sha256",
-    "cleaner_version",
-    "ruleset_version",
     "archived_at",
     "duplicate_of",
     "removed",
