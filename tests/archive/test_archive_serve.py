@@ -321,13 +321,14 @@ def test_single_step_work_and_query_time_are_capped(sql_server: str) -> None:
         status, body, seconds = timed(sql_url(sql_server, sql))
         assert status == 400 and seconds < 1.0, (sql, status, seconds, body[:200])
         record_figure(sql.split("(")[1], round(seconds, 3))
-    # A heavy step per row (replace() over a 16 MB string, ~0.4 s, on 40 rows): Datasette's
-    # progress handler looks every 1,000 steps, about every 65 rows here, so it let this run
-    # its ~16 s; the watchdog interrupts at the next row after the limit.
+    # A heavy step per row (replace() over a 16 MB string, 0.05-0.4 s by machine, on 1,000
+    # rows: far past the limit on any machine): Datasette's progress handler looks every
+    # 1,000 steps, about every 65 rows here, so it let such a query run on; the watchdog
+    # interrupts at the next row after the limit.
     heavy = (
         "with recursive big(s) as (select 'ab' union all select s || s from big "
         "where length(s) < 8000000), n(i) as (select 1 union all select i + 1 from n "
-        "where i < 40) select sum(length(replace(s, 'a', 'b'))) from big, n "
+        "where i < 1000) select sum(length(replace(s, 'a', 'b'))) from big, n "
         "where length(s) >= 8000000"
     )
     status, body, seconds = timed(sql_url(sql_server, heavy))
