@@ -164,6 +164,13 @@ def clean_batch(
         )
 
 
+def split_chunk(chunk: list[Item]) -> tuple[list[Item | None], list[RawInput]]:
+    """A chunk's slots in input order (None where an input is to be cleaned, the failure or
+    notice itself otherwise) and the inputs to clean: the shape both pools put results back in."""
+    slots: list[Item | None] = [None if isinstance(item, RawInput) else item for item in chunk]
+    return slots, [item for item in chunk if isinstance(item, RawInput)]
+
+
 def _chunks(source: Iterator[Item], size: int) -> Iterator[list[Item]]:
     """The items, `size` RawInputs at a time (failures and notices ride along)."""
     waiting: list[Item] = []
@@ -244,8 +251,7 @@ def _pooled(
         chunk = next(chunks, None)
         if chunk is None:
             return False
-        slots = [None if isinstance(item, RawInput) else item for item in chunk]
-        raws = [item for item in chunk if isinstance(item, RawInput)]
+        slots, raws = split_chunk(chunk)
         pending.append(_Pending(slots, raws, pool.submit(_run_work, raws) if raws else None))
         return True
 

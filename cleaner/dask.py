@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cleaner.batch import WORKER_DIED, Item, Render, _chunks, clean_group, warm_up
+from cleaner.batch import WORKER_DIED, Item, Render, _chunks, clean_group, split_chunk, warm_up
 from cleaner.document import RECORD_FIELDS, Document
 from cleaner.inputs import InputFailure, InputNotice, RawInput, read_inputs
 from cleaner.pipeline import CleanOptions
@@ -127,8 +127,7 @@ def clean_on_cluster(
         chunk = next(chunks, None)
         if chunk is None:
             return False
-        slots = [None if isinstance(item, RawInput) else item for item in chunk]
-        raws = [item for item in chunk if isinstance(item, RawInput)]
+        slots, raws = split_chunk(chunk)
         future = client.submit(clean_part, shipped, raws, pure=False) if raws else None
         pending.append((slots, raws, future))
         return True

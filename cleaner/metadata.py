@@ -398,18 +398,25 @@ _TIME_TAG = re.compile(
 _SITE_SUFFIX = re.compile(r"\s+[|—–-]\s+[^|—–-]{2,60}$")
 
 
+def _meta_contents(head: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """The `content` of the head's meta tags whose property, name or itemprop is one of
+    `keys` (the first of each), for the published and the modified date alike."""
+    found: dict[str, str] = {}
+    for tag in _META_TAG.findall(head):
+        attrs = {k.lower(): (a if a else b) for k, a, b in _ATTR.findall(tag)}
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
+        if key in keys and attrs.get("content"):
+            found.setdefault(key, attrs["content"].strip())
+    return found
+
+
 def html_meta_date(raw_html: str, keys: tuple[str, ...] | None = None) -> str | None:
     """The publication date the page's head states (`article:published_time`, JSON-LD, ...);
     with `keys=_MODIFIED_KEYS`, the date it says it was modified."""
     if keys is not None:
         return _html_meta_modified(raw_html, keys)
     head = raw_html[:300_000]
-    found: dict[str, str] = {}
-    for tag in _META_TAG.findall(head):
-        attrs = {k.lower(): (a if a else b) for k, a, b in _ATTR.findall(tag)}
-        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
-        if key in _PUBLISHED_KEYS and attrs.get("content"):
-            found.setdefault(key, attrs["content"].strip())
+    found = _meta_contents(head, _PUBLISHED_KEYS)
     json_ld = _JSONLD_DATE.search(head)
     if json_ld:
         found.setdefault("datepublished", json_ld.group(1))
@@ -428,12 +435,7 @@ def html_meta_date(raw_html: str, keys: tuple[str, ...] | None = None) -> str | 
 
 def _html_meta_modified(raw_html: str, keys: tuple[str, ...]) -> str | None:
     head = raw_html[:300_000]
-    found: dict[str, str] = {}
-    for tag in _META_TAG.findall(head):
-        attrs = {k.lower(): (a if a else b) for k, a, b in _ATTR.findall(tag)}
-        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
-        if key in keys and attrs.get("content"):
-            found.setdefault(key, attrs["content"].strip())
+    found = _meta_contents(head, keys)
     json_ld = _JSONLD_MODIFIED.search(head)
     if json_ld:
         found.setdefault("datemodified", json_ld.group(1))
