@@ -84,11 +84,19 @@ def _cli(*args: str) -> object:
 
 @pytest.mark.slow
 def test_clean_dask_local_2_is_byte_identical_to_jobs_1(tmp_path: Path) -> None:
+    from cleaner.dask import has_dashboard
+
     path = _jsonl(tmp_path, 60)
     one = _cli("clean", "--format", "jsonl", str(path))
     dask = _cli("clean", "--format", "jsonl", "--dask", "local:2", str(path))
     assert one.exit_code == dask.exit_code == 1  # the blank and the broken record
-    assert dask.stdout == one.stdout and dask.stderr == one.stderr
+    said, _, rest = dask.stderr.partition("\n")
+    assert dask.stdout == one.stdout and rest == one.stderr
+    # one line names the cluster and its dashboard (or why there is none)
+    assert said.startswith("cleaner: Dask local cluster, 2 workers: ")
+    assert ("dashboard http" in said) == has_dashboard(), said
+    quiet = _cli("clean", "--format", "jsonl", "--dask", "local:2", "--quiet", str(path))
+    assert quiet.stdout == one.stdout and "Dask" not in quiet.stderr
 
 
 def test_clean_without_dask_never_imports_it(tmp_path: Path) -> None:

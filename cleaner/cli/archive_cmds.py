@@ -246,7 +246,7 @@ def archive(
         from cleaner.archive.merge import archive_on_cluster
 
         with (
-            dask_client(dask_scheduler, debug) as client,
+            dask_client(dask_scheduler, debug, quiet) as client,
             stop.installed(),
             progress("archiving", quiet=quiet) as advance,
         ):

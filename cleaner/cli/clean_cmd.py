@@ -185,7 +185,7 @@ def clean(
             stream=reads_stdin and not spool,
             error_records=fmt == "jsonl" and not explain and not skip_errors,
             quiet=quiet,
-            cluster=stack.enter_context(dask_client(dask_scheduler, debug)),
+            cluster=stack.enter_context(dask_client(dask_scheduler, debug, quiet)),
         )
 
 

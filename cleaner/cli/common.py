@@ -163,8 +163,9 @@ def rule_warnings() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
-    """The Dask client for --dask (None without it: Dask is then never imported)."""
+def dask_client(scheduler: str | None, debug: bool = False, quiet: bool = False) -> Iterator[Any]:
+    """The Dask client for --dask (None without it: Dask is then never imported); unless
+    `quiet`, one line on stderr names the cluster and its dashboard."""
     if scheduler is None:
         yield None
         return
@@ -174,7 +175,8 @@ def dask_client(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
         fail_usage("--dask needs Dask: pip install 'cleaner[dask]'")
     with contextlib.ExitStack() as stack:
         try:
-            client = stack.enter_context(connected(scheduler))
+            say = None if quiet else lambda line: click.echo(line, err=True)
+            client = stack.enter_context(connected(scheduler, announce=say))
         except (OSError, ValueError, TimeoutError) as exc:
             if debug:
                 raise
