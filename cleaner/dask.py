@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cleaner.batch import WORKER_DIED, Item, Render, _chunks, clean_group, split_chunk, warm_up
+from cleaner.batch import WORKER_DIED, Item, Render, clean_group, split_chunk, warm_up
 from cleaner.document import RECORD_FIELDS, Document
 from cleaner.inputs import InputFailure, InputNotice, RawInput, read_inputs
+from cleaner.partition import Part, read_part
 from cleaner.pipeline import CleanOptions
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def client_for(
     ready to clean, where spawned ones would each import Dask and cleaner and warm up again
     (measured: 6-9 s more for `local:2` on 2 cores). A worker restarted later (one that
     died) is spawned, and warms itself up on its first task (`_warm`). The dashboard is
-    started with `dashboard` when Bokeh, which serves it, is installed.
+    served with `dashboard` when Bokeh, which draws it, is installed.
     """
     import logging
 
@@ -80,8 +81,10 @@ def client_for(
                 n_workers=workers,
                 threads_per_worker=1,  # the pipeline is CPU-bound Python: one process per core
                 processes=processes,
-                # a free port (two runs never clash), or no HTTP server at all
-                dashboard_address=":0" if dashboard and has_dashboard() else None,
+                # The scheduler's HTTP server (always started) on a free port, so that two
+                # runs never clash; the dashboard's pages only when wanted and servable.
+                dashboard_address=":0",
+                scheduler_kwargs={"dashboard": dashboard and has_dashboard()},
                 silence_logs=logging.ERROR,
             )
         return Client(cluster)
@@ -141,9 +144,38 @@ def clean_part(shipped: Shipped, items: list[RawInput]) -> list[Any]:
     return out
 
 
+def clean_range(shipped: Shipped, part: Part) -> list[Any]:
+    """A task: one part of a big JSON Lines file read here (cleaner.partition) and cleaned,
+    its read failures in their places."""
+    slots, raws = split_chunk(read_part(part))
+    done = iter(clean_part(shipped, raws) if raws else [])
+    return [slot if slot is not None else next(done) for slot in slots]
+
+
+def _units(items: Iterable[Item | Part], size: int) -> Iterator[list[Item] | Part]:
+    """`size` RawInputs at a time, as `cleaner.batch._chunks` (failures and notices ride
+    along), and each `Part` of a big file a unit of its own."""
+    waiting: list[Item] = []
+    inputs = 0
+    for item in items:
+        if isinstance(item, Part):
+            if waiting:
+                yield waiting
+                waiting, inputs = [], 0
+            yield item
+            continue
+        waiting.append(item)
+        inputs += isinstance(item, RawInput)
+        if inputs >= size:
+            yield waiting
+            waiting, inputs = [], 0
+    if waiting:
+        yield waiting
+
+
 def clean_on_cluster(
     client: Client,
-    items: Iterable[Item],
+    items: Iterable[Item | Part],
     options: CleanOptions | None = None,
     *,
     render: Render | None = None,
@@ -151,21 +183,26 @@ def clean_on_cluster(
 ) -> Iterator[Any]:
     """`cleaner.batch.clean_batch` on a cluster: the same results, in input order.
 
-    Inputs are read here and sent in partitions of `partition`; at most a few partitions per
-    worker are in flight, so memory stays bounded whatever the batch size.
+    Inputs read here are sent in partitions of `partition`; a `Part` of a big file
+    (`cleaner.partition.partitioned`) is read by the task that cleans it. At most a few
+    tasks per worker are in flight, so memory stays bounded whatever the batch size.
     """
     from distributed import KilledWorker
 
     shipped = client.scatter(Shipped(options or CleanOptions(), render), broadcast=True)
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
-    chunks = _chunks(iter(items), partition)
-    pending: deque[tuple[list[Item | None], list[RawInput], Any]] = deque()
+    units = _units(items, partition)
+    pending: deque[tuple[list[Item | None], list[RawInput] | Part, Any]] = deque()
 
     def submit() -> bool:
-        chunk = next(chunks, None)
-        if chunk is None:
+        unit = next(units, None)
+        if unit is None:
             return False
-        slots, raws = split_chunk(chunk)
+        if isinstance(unit, Part):
+            future = client.submit(clean_range, shipped, unit, pure=False)
+            pending.append(([], unit, future))
+            return True
+        slots, raws = split_chunk(unit)
         future = client.submit(clean_part, shipped, raws, pure=False) if raws else None
         pending.append((slots, raws, future))
         return True
@@ -174,12 +211,18 @@ def clean_on_cluster(
         if not submit():
             break
     while pending:
-        slots, raws, future = pending.popleft()
+        slots, work, future = pending.popleft()
         try:
             results = future.result() if future is not None else []
         except KilledWorker:
-            results = [InputFailure(item.label, WORKER_DIED) for item in raws]
+            if isinstance(work, Part):
+                results = [InputFailure(work.label, WORKER_DIED)]
+            else:
+                results = [InputFailure(item.label, WORKER_DIED) for item in work]
         submit()
+        if isinstance(work, Part):
+            yield from results
+            continue
         done = iter(results)
         for slot in slots:
             yield slot if slot is not None else next(done)

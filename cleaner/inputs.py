@@ -389,11 +389,11 @@ def _cut_failure(name: str, gunzip: _Gunzip) -> InputFailure:
 
 
 def _read_jsonl(
-    name: str, stream: IO[bytes], max_bytes: int, *, urls_only: bool = False
+    name: str, stream: IO[bytes], max_bytes: int, *, urls_only: bool = False, first_line: int = 1
 ) -> Iterator[Item]:
     """One RawInput per record; a broken line is reported with its number and skipped.
-    `urls_only`: see read_inputs."""
-    number = 0
+    `urls_only`: see read_inputs. `first_line`: the number of the stream's first line."""
+    number = first_line - 1
     while True:
         line = stream.readline(max_bytes + 1)
         if not line:
@@ -561,3 +561,12 @@ class _Gunzip(io.RawIOBase):
                 self.produced += len(out)
                 return len(out)
         return 0
+
+
+def read_jsonl_lines(
+    name: str, stream: IO[bytes], *, first_line: int = 1, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[Item]:
+    """The records of JSON Lines `stream`, numbered from `first_line`: a part of file `name`
+    cut at a line boundary (a Dask task's byte range, cleaner.partition) gives the items
+    `read_inputs` gives for those lines of the whole (uncompressed) file."""
+    return _read_jsonl(name, stream, max_bytes, first_line=first_line)

@@ -82,11 +82,39 @@ def _cli(*args: str) -> object:
     return CliRunner().invoke(cli, list(args))
 
 
+def test_a_big_json_lines_file_is_shared_by_the_workers_in_parts(
+    client: object, tmp_path: Path
+) -> None:
+    from distributed import get_task_stream
+
+    from cleaner.batch import clean_batch
+    from cleaner.dask import clean_on_cluster
+    from cleaner.inputs import read_inputs
+    from cleaner.partition import Part, partitioned
+
+    path = _jsonl(tmp_path, 150)
+    units = list(partitioned([str(path)], read_inputs, part_bytes=8000))
+    assert sum(isinstance(unit, Part) for unit in units) >= 6
+    here = [getattr(r, "reason", None) or r.to_record() for r in clean_batch(read_inputs([str(path)]))]
+    with get_task_stream(client) as stream:  # type: ignore[arg-type]
+        there = [
+            getattr(r, "reason", None) or r.to_record()
+            for r in clean_on_cluster(client, units)  # type: ignore[arg-type]
+        ]
+    assert there == here and len(here) == 152
+    ranges = [task for task in stream.data if "clean_range" in str(task["key"])]
+    assert len(ranges) == len(units) and len({task["worker"] for task in ranges}) == 2
+
+
 @pytest.mark.slow
-def test_clean_dask_local_2_is_byte_identical_to_jobs_1(tmp_path: Path) -> None:
+def test_clean_dask_local_2_is_byte_identical_to_jobs_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.partition
     from cleaner.dask import has_dashboard
 
     path = _jsonl(tmp_path, 60)
+    monkeypatch.setattr(cleaner.partition, "PART_BYTES", 5000)  # cut in parts, read by workers
     one = _cli("clean", "--format", "jsonl", str(path))
     dask = _cli("clean", "--format", "jsonl", "--dask", "local:2", str(path))
     assert one.exit_code == dask.exit_code == 1  # the blank and the broken record

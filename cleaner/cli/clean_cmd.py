@@ -150,11 +150,11 @@ def clean(
         if spool:
             stdin = stack.enter_context(_spooled(stdin))
 
-        def inputs(urls_only: bool = False) -> Iterator[Item]:
+        def inputs(urls_only: bool = False, only: list[str] | None = None) -> Iterator[Item]:
             if spool:
                 stdin.seek(0)
             return read_inputs(
-                paths,
+                paths if only is None else only,
                 kind=input_kind,
                 stdin=stdin,
                 url=url,
@@ -175,8 +175,14 @@ def clean(
                 census=lambda: inputs(urls_only=True),
             )
             learned = learner.mapping() or None
+        items: Iterator[Any] = inputs()
+        if dask_scheduler is not None:  # a big JSON Lines file is read in parts by the workers
+            from cleaner.partition import partitioned
+
+            some = functools.partial(inputs, False)
+            items = partitioned(paths, some, kind=input_kind, max_bytes=max_size * 1024 * 1024)
         _write_all(
-            inputs(),
+            items,
             fmt,
             explain,
             _options(ruleset, input_kind, learned),
