@@ -18,8 +18,9 @@ process running FTS5's ranked query with snippet(), `cleaner clean FILE --format
 medians), inprocess (table 2: ms per document in one process, with where the time goes, text
 and HTML), jobs (`--jobs 2` scaling), stream (peak RSS on a large generated stream of distinct
 words), linear (time per KB from 1 KB to 1 MB), archive (store layer and search at 100k
-documents, scripts/archive_bench.py). On a shared machine absolute times move with the load:
-read the ratios, taken within a round, and run under `nice` beside other work.
+documents, scripts/archive_bench.py), dask (`--dask local:2` against `--jobs 2`, `cleaner
+merge` at 100k documents, scripts/perf_dask.py). On a shared machine absolute times move with
+the load: read the ratios, taken within a round, and run under `nice` beside other work.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from cleaner.batch import GROUP as CHUNK  # noqa: E402
 from cleaner.pipeline import draft, finish  # noqa: E402
 
 DEFAULT_BENCH = Path("/work/shared/bench")  # every */dev.jsonl.gz below it
-SECTIONS = ("commands", "inprocess", "jobs", "stream", "linear", "archive")
+SECTIONS = ("commands", "inprocess", "jobs", "stream", "linear", "archive", "dask")
 
 
 @dataclass
@@ -672,6 +673,46 @@ def bench_archive(runs: int, tmp: Path, store_docs: int, search_docs: int) -> No
             )
 
 
+def bench_dask(runs: int, tmp: Path, clean_docs: int, merge_docs: int) -> None:
+    """Issue 15's figures, measured by scripts/perf_dask.py's functions: `--dask local:2`
+    against `--jobs 2` as a user runs them (whole processes, cluster start-up included) and
+    warm (one process, the cluster up), and `cleaner merge` of 4 shards in documents/s."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        print("dask: skipped (pip install 'cleaner[dask]')")
+        return
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import perf_dask
+
+    whole = perf_dask.clean_ratio(clean_docs, runs, tmp)
+    figure(
+        f"--dask local:2 / --jobs 2, {clean_docs // 1000}k records",
+        f"{whole['ratio']:.2f}x",
+        ">= 0.80x",
+        f"whole processes: {whole['dask']:.0f} vs {whole['jobs']:.0f} docs/s;"
+        f" same output {whole['same']}; {whole['load']}",
+        whole["ratio"] >= 0.8 and whole["same"],
+    )
+    warm = perf_dask.steady_ratio(clean_docs, tmp)
+    figure(
+        "--dask local:2 / --jobs 2, warm (one process)",
+        f"{warm['ratio']:.2f}x",
+        "--",
+        f"{warm['dask']:.0f} vs {warm['jobs']:.0f} docs/s; cluster start {warm['start']:.1f} s",
+        None,
+    )
+    merged = perf_dask.merge_speed(merge_docs, tmp / "shards", stored=True)
+    figure(
+        f"cleaner merge, {merge_docs // 1000}k documents in 4 shards",
+        f"{merged['rate']:.0f} docs/s",
+        ">= 5000/s",
+        f"CPU {merged['cpu_rate']:.0f} docs/s; FTS5 alone {merged['fts_rate']:.0f} docs/s;"
+        f" again {merged['again']:.0f}/s; {merged['load']}",
+        merged["rate"] >= 5000,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
@@ -696,6 +737,8 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--store-docs", type=int, default=10_000, help="archive store test")
     parser.add_argument("--search-docs", type=int, default=100_000, help="archive for search")
+    parser.add_argument("--dask-docs", type=int, default=20_000, help="records, --dask vs --jobs")
+    parser.add_argument("--merge-docs", type=int, default=100_000, help="documents to merge")
     args = parser.parse_args()
     if args.bench is None and DEFAULT_BENCH.exists():
         args.bench = [DEFAULT_BENCH]
@@ -725,6 +768,8 @@ def main() -> None:
             bench_stream(args.stream_records, tmp, args.stream_jobs)
         if "archive" in only:
             bench_archive(args.runs, tmp, args.store_docs, args.search_docs)
+        if "dask" in only:
+            bench_dask(args.runs, tmp, args.dask_docs, args.merge_docs)
     print()
     print(f"{'figure':46s} {'measured':>16s}  {'target':14s}  reference")
     for f in FIGURES:

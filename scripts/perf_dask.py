@@ -3,7 +3,7 @@
 `cleaner merge` in documents per second.
 
     python scripts/perf_dask.py                       # 20,000 records to clean, merge at 100k
-    python scripts/perf_dask.py --only merge --merge-docs 1000000 --keep /tmp/shards-1m
+    python scripts/perf_dask.py --only merge --stored --keep /tmp/shards --times 10  # 1M
 
 Clean: seed-sized generated scrapes (scripts/perf.py's `generated_texts`: four languages,
 invented words, boilerplate) in one JSON Lines file, through `cleaner clean --format jsonl`
@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -224,12 +225,125 @@ def build_shards(docs: int, folder: Path, *, stored: bool = False) -> tuple[list
     return paths, total
 
 
+def replicate(shards: list[str], times: int, folder: Path) -> tuple[list[str], int]:
+    """Shards `times` as big, for a merge at a million documents in minutes rather than the
+    hours cleaning them takes here: each shard's rows copied `times` - 1 more times inside
+    SQLite, with new raw and text hashes (so each copy counts as new documents) and their
+    MinHash values XORed with a constant per copy (each copy's near copies stay near copies
+    of each other, none of another copy's). The copies' texts are the same words, so FTS5
+    tokenises as much per document as for the first. The copies are left out of the shards'
+    own FTS indexes, which a merge never reads."""
+    import hashlib
+    import shutil
+    import sqlite3
+
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / "shards.json"
+    if marker.exists():
+        known = json.loads(marker.read_text())
+        if (known["from"], known["times"]) == (shards, times):
+            return known["paths"], known["rows"]
+    masks = np.random.default_rng(1).integers(1, 2**32, size=times, dtype=np.uint32)
+    out, rows = [], 0
+    for n, source in enumerate(shards):
+        path = folder / f"shard{n}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copy(source, path)
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.create_function(
+            "rekey",
+            2,
+            lambda sha, k: sha and hashlib.sha256(f"{k}:{sha}".encode()).hexdigest(),
+            deterministic=True,
+        )
+        conn.create_function(
+            "shifted",
+            2,
+            lambda blob, k: (np.frombuffer(blob, dtype="<u4") ^ masks[k]).tobytes(),
+            deterministic=True,
+        )
+        conn.execute("ATTACH DATABASE ? AS s", (source,))
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+            conn.execute(f"DROP TRIGGER {name}")
+        raw = [r[1] for r in conn.execute("PRAGMA table_info(raw_documents)")]
+        articles = [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
+        (top,) = conn.execute("SELECT max(id) FROM s.articles").fetchone()
+        changed = {
+            "raw_sha256": "rekey(raw_sha256, :k)",
+            "text_sha256": "rekey(text_sha256, :k)",
+            "id": "id + :offset",
+            "duplicate_of": "duplicate_of + :offset",
+        }
+        conn.execute("BEGIN")
+        for k in range(1, times):
+            values = {"k": k, "offset": k * top}
+            for table, columns in (("raw_documents", raw), ("articles", articles)):
+                chosen = ", ".join(
+                    changed.get(c, c) if table == "articles" or c == "raw_sha256" else c
+                    for c in columns
+                )
+                conn.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM s.{table}"
+                    " ORDER BY rowid",
+                    values,
+                )
+            conn.execute(
+                "INSERT INTO removals (article_id, rule, category, line, text) SELECT "
+                "article_id + :offset, rule, category, line, text FROM s.removals ORDER BY id",
+                values,
+            )
+            conn.execute(
+                "INSERT INTO minhashes SELECT article_id + :offset, shifted(signature, :k) "
+                "FROM s.minhashes",
+                values,
+            )
+            conn.execute(
+                "INSERT INTO merge_site_keys SELECT rekey(raw_sha256, :k), site, keys "
+                "FROM s.merge_site_keys",
+                values,
+            )
+        conn.execute("COMMIT")
+        rows += conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        conn.close()
+        out.append(str(path))
+    marker.write_text(json.dumps({"from": shards, "times": times, "paths": out, "rows": rows}))
+    return out, rows
+
+
 def run(args: list[str], out: Path | None = None) -> float:
     """Wall time of one whole `cleaner` process."""
+    return run_timed(args, out)[0]
+
+
+def run_timed(args: list[str], out: Path | None = None) -> tuple[float, float]:
+    """Wall and CPU time (user + system) of one whole `cleaner` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(out or os.devnull, "wb") as handle:
         subprocess.run([CLEANER, *args], stdout=handle, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def fts_rate(archive: Path, sample: int = 20_000) -> float:
+    """Documents per CPU second that FTS5 alone indexes, for the archive's own titles and
+    texts in a table of the same definition: the floor under a merge (SQLite's single
+    writer tokenises every text it adds)."""
+    import sqlite3
+
+    with sqlite3.connect(archive) as conn:
+        rows = conn.execute("SELECT title, text, folded FROM articles LIMIT ?", (sample,))
+        rows = rows.fetchall()
+    memory = sqlite3.connect(":memory:")
+    memory.execute("CREATE VIRTUAL TABLE f USING fts5(title, text, folded)")
+    started = time.process_time()
+    memory.executemany("INSERT INTO f VALUES (?, ?, ?)", rows)
+    memory.commit()
+    return len(rows) / (time.process_time() - started)
 
 
 def load() -> str:
@@ -237,16 +351,21 @@ def load() -> str:
     return f"load {one:.1f} {five:.1f} {fifteen:.1f}"
 
 
-def merge_speed(docs: int, folder: Path, *, stored: bool = False) -> dict[str, Any]:
-    """`cleaner merge` of the shards into a new archive, then again (nothing to add)."""
+def merge_speed(docs: int, folder: Path, *, stored: bool = False, times: int = 1) -> dict[str, Any]:
+    """`cleaner merge` of the shards into a new archive, then again (nothing to add); with
+    `times`, of the shards made that many times bigger (`replicate`)."""
     shards, rows = build_shards(docs, folder, stored=stored)
+    if times > 1:
+        shards, rows = replicate(shards, times, folder / f"times{times}")
+        docs *= times
     target = folder / "merged.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     before = load()
-    seconds = run(["merge", str(target), *shards])
+    seconds, cpu = run_timed(["merge", str(target), *shards])
     again = run(["merge", str(target), *shards])
     size = target.stat().st_size
+    floor = fts_rate(target)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     out = {
@@ -254,13 +373,16 @@ def merge_speed(docs: int, folder: Path, *, stored: bool = False) -> dict[str, A
         "rows": rows,
         "seconds": seconds,
         "rate": rows / seconds,
+        "cpu_rate": rows / cpu,
+        "fts_rate": floor,
         "again": rows / again,
         "bytes": size,
         "load": f"{before}, after {load()}",
     }
     print(
         f"merge of {PARTS} shards, {rows} rows ({docs} distinct documents): {seconds:.1f} s, "
-        f"{out['rate']:.0f} docs/s (target >= 5000); merging again: {out['again']:.0f} docs/s;"
+        f"{out['rate']:.0f} docs/s (target >= 5000), {out['cpu_rate']:.0f} per CPU second"
+        f" (FTS5 alone: {floor:.0f}/s); merging again: {out['again']:.0f} docs/s;"
         f" archive {size / 1e6:.0f} MB ({out['load']})"
     )
     return out
@@ -324,6 +446,7 @@ def main() -> None:
     parser.add_argument(
         "--stored", action="store_true", help="merge shards written through the store, not cleaned"
     )
+    parser.add_argument("--times", type=int, default=1, help="merge shards made N times bigger")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perf-dask-") as name:
         tmp = Path(name)
@@ -332,7 +455,8 @@ def main() -> None:
         if args.only in (None, "steady"):
             steady_ratio(args.clean_docs, tmp)
         if args.only in (None, "merge"):
-            merge_speed(args.merge_docs, args.keep or tmp / "shards", stored=args.stored)
+            folder = args.keep or tmp / "shards"
+            merge_speed(args.merge_docs, folder, stored=args.stored, times=args.times)
 
 
 if __name__ == "__main__":

@@ -95,7 +95,9 @@ def test_a_big_json_lines_file_is_shared_by_the_workers_in_parts(
     path = _jsonl(tmp_path, 150)
     units = list(partitioned([str(path)], read_inputs, part_bytes=8000))
     assert sum(isinstance(unit, Part) for unit in units) >= 6
-    here = [getattr(r, "reason", None) or r.to_record() for r in clean_batch(read_inputs([str(path)]))]
+    here = [
+        getattr(r, "reason", None) or r.to_record() for r in clean_batch(read_inputs([str(path)]))
+    ]
     with get_task_stream(client) as stream:  # type: ignore[arg-type]
         there = [
             getattr(r, "reason", None) or r.to_record()
@@ -237,3 +239,50 @@ def test_a_merge_stopped_half_way_completes_when_run_again(tmp_path: Path) -> No
     statuses = runs.conn.execute("SELECT command, status FROM runs ORDER BY id").fetchall()
     runs.close()
     assert statuses == [("merge", "interrupted"), ("merge", "completed")]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_during_archive_dask_loses_nothing(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from cleaner.archive import Archive, Hooks
+    from cleaner.archive.merge import archive_on_cluster
+
+    from cleaner.dask import connected
+    from cleaner.inputs import read_inputs
+    from cleaner.pipeline import CleanOptions
+
+    _, union = _shards(tmp_path)
+    one = tmp_path / "one.db"
+    assert _cli("archive", str(one), str(union)).exit_code == 0
+    killed: list[int] = []
+    with connected("local:2") as client:
+        pids = client.run(os.getpid)
+
+        def kill_a_busy_worker(_: int) -> None:
+            """At the first shard merged, SIGKILL a worker that is cleaning another."""
+            busy = [addr for addr, keys in client.processing().items() if keys]
+            if not killed and busy:
+                killed.append(pids[busy[0]])
+                os.kill(pids[busy[0]], signal.SIGKILL)
+
+        dask = tmp_path / "dask.db"
+        with Archive(str(dask)) as arc:
+            run_id = arc.start_run("archive", [str(union)], "")
+            counts, stopped = archive_on_cluster(
+                client,
+                arc,
+                read_inputs([str(union)]),
+                CleanOptions(),
+                run_id=run_id,
+                shard_dir=tmp_path / "shards",
+                hooks=Hooks(on_progress=kill_a_busy_worker),
+                learn=False,
+                partition=3,
+            )
+            arc.finish_run(run_id, "completed")
+    assert killed and not stopped and not counts.failures
+    assert (counts.added, counts.already_stored) == (32, 4)
+    assert _export(dask) == _export(one)
+    assert not (tmp_path / "shards").exists()  # every shard merged and removed, none left half
