@@ -83,7 +83,7 @@ def merge(
         run_id = target.start_run("merge", paths, _ruleset_version(target, paths))
     total = Counts()
     stopped = False
-    with _merging(target):
+    with _merging(target, truncate=own_run):
         sites = _census(target, paths) if learn else None
         for path in paths:
             with _attached(target, path):
@@ -103,11 +103,12 @@ def _check_shard(target: Archive, path: str) -> None:
 
 
 @contextlib.contextmanager
-def _merging(target: Archive) -> Iterator[None]:
+def _merging(target: Archive, *, truncate: bool) -> Iterator[None]:
     """The target's settings for a bulk copy, restored after: a larger WAL between
-    checkpoints (see `WAL_PAGES`), temporary tables in memory. Every batch is still one
-    committed transaction (`synchronous = NORMAL` in WAL mode: a killed merge loses at most
-    the batch it was writing)."""
+    checkpoints (see `WAL_PAGES`), temporary tables in memory; with `truncate`, the WAL
+    checkpointed and emptied at the end (not after each shard of `archive --dask`). Every
+    batch is still one committed transaction (`synchronous = NORMAL` in WAL mode: a killed
+    merge loses at most the batch it was writing)."""
     conn = target.conn
     (pages,) = conn.execute("PRAGMA main.wal_autocheckpoint").fetchone()
     conn.execute(f"PRAGMA main.wal_autocheckpoint = {WAL_PAGES}")
@@ -122,7 +123,8 @@ def _merging(target: Archive) -> Iterator[None]:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("DROP TABLE IF EXISTS temp.merge_ids")
             conn.execute(f"PRAGMA main.wal_autocheckpoint = {int(pages)}")
-            conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
+            if truncate:
+                conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)")
 
 
 @contextlib.contextmanager
