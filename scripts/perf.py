@@ -687,7 +687,7 @@ def bench_dask(runs: int, tmp: Path, clean_docs: int, merge_docs: int) -> None:
 
     whole = perf_dask.clean_ratio(clean_docs, runs, tmp)
     figure(
-        f"--dask local:2 / --jobs 2, {clean_docs // 1000}k records",
+        f"--dask local:2 / --jobs 2, {clean_docs:,} records",
         f"{whole['ratio']:.2f}x",
         ">= 0.80x",
         f"whole processes: {whole['dask']:.0f} vs {whole['jobs']:.0f} docs/s;"
@@ -704,7 +704,7 @@ def bench_dask(runs: int, tmp: Path, clean_docs: int, merge_docs: int) -> None:
     )
     merged = perf_dask.merge_speed(merge_docs, tmp / "shards", stored=True)
     figure(
-        f"cleaner merge, {merge_docs // 1000}k documents in 4 shards",
+        f"cleaner merge, {merge_docs:,} documents in 4 shards",
         f"{merged['rate']:.0f} docs/s",
         ">= 5000/s",
         f"CPU {merged['cpu_rate']:.0f} docs/s; FTS5 alone {merged['fts_rate']:.0f} docs/s;"
