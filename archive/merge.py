@@ -441,8 +441,13 @@ def write_shard(path: str, shipped: Any, items: list[RawInput]) -> Counts:
     worker died) starts over: the partial shard is discarded first."""
     from cleaner.dask import warmed
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    where = Path(path)
+    # What a killed attempt left: the shard, its WAL, or the private file it was being
+    # created in (archive.store._create links `.NAME.UUID.tmp` into place when complete).
+    for left in [where, Path(f"{path}-wal"), Path(f"{path}-shm")]:
+        left.unlink(missing_ok=True)
+    for left in where.parent.glob(f".{where.name}.*.tmp*"):
+        left.unlink(missing_ok=True)
     options = warmed(shipped)
     keys: dict[str, templates.Observation] = {}
 
