@@ -56,10 +56,12 @@ $(TRAIN_STAMP): $(STAMP) pyproject.toml
 train-deps: $(TRAIN_STAMP)
 
 # Quality on the samples; with BENCH=path/to/bench also on the shared benchmark files: each
-# corpus's tuning half (text and HTML, trafilatura alone beside it) and leave-one-corpus-out.
+# corpus's tuning half (text and HTML, trafilatura alone beside it) and leave-one-corpus-out,
+# then publication dates on $(BENCH)/dates (text and HTML right/wrong/missing, htmldate beside).
 bench: $(STAMP)
 	$(if $(BENCH),$(MAKE) train-deps,)
 	OMP_NUM_THREADS=1 nice $(BIN)/python scripts/bench.py $(if $(BENCH),--data $(BENCH) --loco,)
+	$(if $(BENCH),OMP_NUM_THREADS=1 nice $(BIN)/python scripts/bench_dates.py $(BENCH) --peer,)
 
 # Rebuild cleaner/body_model.json from the benchmark's tuning halves: make train BENCH=path
 train: $(TRAIN_STAMP)
