@@ -41,8 +41,14 @@ class Metadata:
 
 
 # What a footer adds to a publisher's name: a platform credit, a rights notice, an age rating.
+# "Powered by" as the platforms' own footers say it in each language (WordPress's among them).
+_POWERED_BY = (
+    r"(?:(?:proudly\s+)?powered\s+by|(?:fièrement\s+)?propulsé\s+par|stolz\s+präsentiert\s+von"
+    r"|betrieben\s+mit|funciona\s+(?:gracias\s+a|con)|con\s+la\s+tecnología\s+de"
+    r"|(?:сайт\s+)?работает\s+на)\b"
+)
 _DECORATION = re.compile(
-    r"\s*(?:[·|•,;:–—-]\s*)?(?:(?:proudly\s+)?powered\s+by\b|(?:site\s+|theme\s+|web)?design(?:ed)?"
+    r"\s*(?:[·|•,;:–—-]\s*)?(?:" + _POWERED_BY + r"|(?:site\s+|theme\s+|web)?design(?:ed)?"
     r"\s+by\b|theme\s+by\b|all\s+rights\s+reserved|все\s+права\s+защищены|alle\s+rechte"
     r"\s+vorbehalten|tous\s+droits\s+réservés|todos\s+los\s+derechos\s+reservados"
     r"|сетевое\s+издание\b).*$"
@@ -496,6 +502,8 @@ def merge_html(
             meta.modified, meta.modified_source = scan.modified, scan.modified_source
     meta.publisher = publisher or (scan.publisher if scan is not None else None)
     meta.author = meta.author or normalise_author(getattr(html, "author", None))
+    if meta.author is None and scan is not None:
+        meta.author = scan.author  # a dated byline's name ("By Jane Doe · May 2, 2024")
     meta.category = meta.category or normalise_name(getattr(html, "category", None))
 
 
@@ -689,8 +697,7 @@ _BYLINE_NAME = re.compile(
     re.IGNORECASE,
 )
 _POWERED = re.compile(
-    r"^\W*(?:©\s*)?(?P<name>[^·|•©]{2,60}?)\s*[·|•–—-]\s*(?:proudly\s+)?powered\s+by\b",
-    re.IGNORECASE,
+    r"^\W*(?:©\s*)?(?P<name>[^·|•©]{2,60}?)\s*[·|•–—-]\s*" + _POWERED_BY, re.IGNORECASE
 )
 _RIGHTS = re.compile(
     r"^[\s|·–—-]*(?P<name>[^©\d]{2,60}?)[\s.,;:|—–-]*(?:all\s+rights\s+reserved|все\s+права\s+защищены"
@@ -698,7 +705,10 @@ _RIGHTS = re.compile(
     re.IGNORECASE,
 )
 _DISTRIBUTED = re.compile(r"\bdistributed\s+by\s+(?P<name>[^.,;|()]{2,60})", re.IGNORECASE)
-_FOOTER_WORDS = ("powered", "rights", "права", "rechte", "droits", "derechos", "distributed")
+_FOOTER_WORDS = (
+    "powered", "rights", "права", "rechte", "droits", "derechos", "distributed", "propulsé",
+    "präsentiert", "betrieben", "funciona", "tecnología", "работает",
+)  # fmt: skip
 FOOTER_UNITS = 40  # a footer's credit lines stand in the page's last units
 
 
@@ -1009,6 +1019,8 @@ def text_dates(
             and any(h - DATE_WINDOW_BEFORE <= c.index <= h + DATE_WINDOW_AFTER for h in heads)
         ]
         chosen = min(window, key=distance) if window else None
+        if chosen is not None and chosen.label == "published":
+            source = "label"  # a post footer's "… wurde am <date> veröffentlicht"
         if chosen is None and labelled:
             chosen, source = min(labelled, key=distance), "label"
     else:  # no headline found: a dateline just above the first paragraph

@@ -112,6 +112,11 @@ def test_url_date_decides_between_candidates() -> None:
         ("Le Journal 2024 - Tous droits réservés", "Le Journal"),
         ("El Diario del Sur®", "El Diario del Sur"),
         ("3+2 Media", "3+2 Media"),
+        ("Le Petit Lac · Fièrement propulsé par WordPress", "Le Petit Lac"),
+        ("Talblick | Stolz präsentiert von WordPress", "Talblick"),
+        ("La Voz del Río · Funciona gracias a WordPress", "La Voz del Río"),
+        ("Речной вестник — Сайт работает на WordPress", "Речной вестник"),
+        ("Propulsion Weekly", "Propulsion Weekly"),
     ],
 )
 def test_publisher_reduced_to_the_name(shown: str, name: str) -> None:
@@ -124,6 +129,8 @@ def test_publisher_reduced_to_the_name(shown: str, name: str) -> None:
         "Pedal & Spoke · Proudly powered by WordPress",
         "«Pedal & Spoke». All rights reserved. 18+",
         "Distributed by Pedal & Spoke.",
+        "Pedal & Spoke · Fièrement propulsé par WordPress",
+        "Pedal & Spoke | Сайт работает на WordPress",
     ],
 )
 def test_footer_names_the_publisher(footer: str) -> None:
