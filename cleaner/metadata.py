@@ -548,6 +548,9 @@ def _html_published(
                 value = meta_date
             elif not stated:
                 value = None
+    month = url_month(getattr(html, "_url", None))
+    if value and month and value[:7] != month and meta_date and meta_date[:7] == month:
+        value, source = meta_date, "html-meta"  # the URL's /2023/10/ says the meta tags' month
     if value and meta_date and meta_date[:10] == value[:10]:
         value, source = meta_date, "html-meta"  # the same day, with its time and offset
     # The copyright year is not held against it (the scan holds its labels to it): a stale
@@ -750,6 +753,15 @@ def url_date(url: str | None) -> str | None:
         return date(int(found[1]), int(found[2]), int(found[3])).isoformat()
     except ValueError:
         return None
+
+
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/")
+
+
+def url_month(url: str | None) -> str | None:
+    """The year and month a URL's path states (`/2023/10/slug`: "2023-10"), or None."""
+    found = _URL_MONTH.search(url or "")
+    return f"{found[1]}-{int(found[2]):02d}" if found else None
 
 
 def _day_first(text: str, url: str | None, stated: str | None = None) -> bool | None:

@@ -11,7 +11,14 @@ import pytest
 
 from cleaner import CleanOptions, clean
 from cleaner.dates import find_dates
-from cleaner.metadata import byline_author, looks_like_menu, normalise_name, page_text, url_date
+from cleaner.metadata import (
+    byline_author,
+    looks_like_menu,
+    normalise_name,
+    page_text,
+    url_date,
+    url_month,
+)
 
 BODY = (
     "The county council voted on Tuesday to close the old bridge for repairs, a decision that "
@@ -312,3 +319,23 @@ def test_headline_below_its_kicker_anchors_the_byline_date() -> None:
     )
     doc = clean(html, options=CleanOptions(input_kind="html"))
     assert doc.published == "2024-05-02T10:15"
+
+
+def test_url_month_decides_between_a_byline_and_the_meta_tags() -> None:
+    assert url_month("https://x.example/2023/10/3-questions") == "2023-10"
+    assert url_month("https://x.example/2019/43/issue") is None  # an issue number
+    html = (
+        "<html><head><title>Three questions for the new librarian</title>"
+        '<meta property="article:published_time" content="2023-10-31T08:00:00+00:00">'
+        "</head><body><article><h1>Three questions for the new librarian</h1>"
+        "<div>21.10.2019</div>"
+        + "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+        + "</article></body></html>"
+    )
+    url = "https://x.example/2023/10/three-questions"
+    doc = clean(html, url=url, options=CleanOptions(input_kind="html"))
+    assert (doc.published, doc.published_source) == ("2023-10-31T08:00:00+00:00", "html-meta")
+    doc = clean(
+        html, url="https://x.example/three-questions", options=CleanOptions(input_kind="html")
+    )
+    assert doc.published == "2019-10-21"
