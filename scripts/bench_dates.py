@@ -130,6 +130,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--peer", action="store_true", help="also htmldate (original_date)")
     args = parser.parse_args()
+    if not Path(args.data).exists():
+        sys.exit(f"{args.data}: no such file or folder")
     if Path(args.data).is_dir() and not (Path(args.data) / "dates" / "dev.jsonl.gz").exists():
         print(f"{args.data}: no dates/dev.jsonl.gz, the dates benchmark is skipped")
         return
