@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,13 +108,31 @@ def _finish(
     sys.exit(status)
 
 
-def _write_failed(arc: Archive, run_id: int, exc: ArchiveError, debug: bool) -> None:
-    arc.finish_run(run_id, "failed")
-    arc.close()
-    if debug:
-        raise exc
-    click.echo(one_line(f"cleaner: error: {exc}"), err=True)
-    sys.exit(1)
+def _work(
+    arc: Archive,
+    run_id: int,
+    label: str,
+    work: Callable[..., tuple[Counts, bool]],
+    *,
+    total: int | None = None,
+    quiet: bool = False,
+    debug: bool = False,
+) -> tuple[Counts, bool]:
+    """`work(hooks=...)` with progress shown, failures reported and Ctrl-C asking it to stop;
+    a failed write to the archive records the run as failed and exits 1 with one line."""
+    from cleaner.archive import Hooks
+
+    stop = runs.StopOnInterrupt()
+    with stop.installed(), progress(label, total=total, quiet=quiet) as advance:
+        try:
+            return work(hooks=Hooks(on_failure=report, on_progress=advance, should_stop=stop))
+        except ArchiveError as exc:
+            arc.finish_run(run_id, "failed")
+            arc.close()
+            if debug:
+                raise
+            click.echo(one_line(f"cleaner: error: {exc}"), err=True)
+            sys.exit(1)
 
 
 _TEMPLATES_HELP = (
@@ -175,7 +193,6 @@ def archive(
     Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
     unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
     """
-    from cleaner.archive import Hooks
     from cleaner.archive import templates as site_templates
     from cleaner.batch import batch_options
     from cleaner.inputs import count_documents
@@ -194,45 +211,28 @@ def archive(
     learned = site_templates.load(arc) if use_templates else None
     options = batch_options(ruleset, input_kind, learned)
     cleaning = lib.workers(options, jobs=jobs, site_keys=use_templates, debug=debug, warn=warn)
-    stop = runs.StopOnInterrupt()
     run_id = _start(arc, "archive", paths or ("-",), ruleset.version)
     if dask_scheduler is not None:  # shards cleaned on the cluster, merged here as they come
         from cleaner.archive.merge import archive_on_cluster
 
-        with (
-            dask_client(dask_scheduler, debug) as client,
-            stop.installed(),
-            progress("archiving", quiet=quiet) as advance,
-        ):
-            hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
-            try:
-                counts, stopped = archive_on_cluster(
-                    client,
-                    arc,
-                    items,
-                    options,
-                    run_id=run_id,
-                    shard_dir=Path(f"{db}.shards"),
-                    hooks=hooks,
-                    learn=use_templates,
-                )
-            except ArchiveError as exc:
-                _write_failed(arc, run_id, exc, debug)
-        _finish(arc, run_id, counts, stopped, "archive", quiet)
-    total = None if quiet else count_documents(paths)
-    with stop.installed(), progress("archiving", total=total, quiet=quiet) as advance:
-        hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
-        try:
-            counts, stopped = lib.ingest(
+        with dask_client(dask_scheduler, debug) as client:
+            work = functools.partial(
+                archive_on_cluster,
+                client,
                 arc,
                 items,
+                options,
                 run_id=run_id,
-                clean_batch=cleaning,
-                hooks=hooks,
+                shard_dir=Path(f"{db}.shards"),
                 learn=use_templates,
             )
-        except ArchiveError as exc:
-            _write_failed(arc, run_id, exc, debug)
+            counts, stopped = _work(arc, run_id, "archiving", work, quiet=quiet, debug=debug)
+        _finish(arc, run_id, counts, stopped, "archive", quiet)
+    total = None if quiet else count_documents(paths)
+    work = functools.partial(
+        lib.ingest, arc, items, run_id=run_id, clean_batch=cleaning, learn=use_templates
+    )
+    counts, stopped = _work(arc, run_id, "archiving", work, total=total, quiet=quiet, debug=debug)
     _finish(arc, run_id, counts, stopped, "archive", quiet)
 
 
@@ -304,29 +304,18 @@ def reclean(
       cleaner reclean news.db --rules my-rules/ --all
     """
     from cleaner import __version__
-    from cleaner.archive import Hooks
     from cleaner.archive import templates as site_templates
-    from cleaner.pipeline import CleanOptions
+    from cleaner.batch import batch_options
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug, create=False)
-    stop = runs.StopOnInterrupt()
     run_id = _start(arc, "reclean", [db], ruleset.version)
     version = None if all_rows else (__version__, ruleset.version)
     templates = site_templates.load(arc) if use_templates else None
+    options = batch_options(ruleset, templates=templates)
+    work = functools.partial(lib.reclean, arc, run_id=run_id, options=options, version=version)
     total = None if quiet else arc.count_stale(version)
-    with stop.installed(), progress("re-cleaning", total=total, quiet=quiet) as advance:
-        hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
-        try:
-            counts, stopped = lib.reclean(
-                arc,
-                run_id=run_id,
-                options=CleanOptions(ruleset=ruleset, templates=templates),
-                version=version,
-                hooks=hooks,
-            )
-        except ArchiveError as exc:
-            _write_failed(arc, run_id, exc, debug)
+    counts, stopped = _work(arc, run_id, "re-cleaning", work, total=total, quiet=quiet, debug=debug)
     _finish(arc, run_id, counts, stopped, "reclean", quiet)
 
 
