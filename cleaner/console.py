@@ -128,7 +128,7 @@ def run_cli(main: Callable[[], Any], argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if sys.stdout is None:
-        sys.stdout = _ClosedStream()  # type: ignore[assignment]
+        sys.stdout = _ClosedStream()
     try:
         try:
             code = main()

@@ -191,8 +191,8 @@ class _Profiles:
         import numpy as np
 
         length = len(gram)
-        if 1 <= length <= 3 and self._totals[length - 1] is not None:
-            totals = self._totals[length - 1]
+        totals = self._totals[length - 1] if 1 <= length <= 3 else None
+        if totals is not None:
             row = [freq.get(gram, 0) / n for freq, n in zip(self._counts, totals, strict=True)]
         else:
             row = [0.0] * len(self.langs)

@@ -803,7 +803,7 @@ def repeated_headline(units: Sequence[Unit]) -> str | None:
     if index is None or is_body_like(units[index]) or not _looks_like_headline(units[index].text):
         return None
     units[index].removed_by = "meta.title"
-    if units[0].kept or units[0].removed_by.startswith("generic."):
+    if units[0].removed_by is None or units[0].removed_by.startswith("generic."):
         units[0].removed_by = "meta.repeated-title"
     return units[index].text
 

@@ -23,7 +23,7 @@ def removed_by(example: str, rules: Sequence[Rule]) -> set[str]:
     apply_rules(units, rules, positional=False)
     out = {u.removed_by for u in units if u.removed_by}
     out |= {u.prefix_rule for u in units if u.prefix_rule}
-    return out  # type: ignore[return-value]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +99,13 @@ def table_line(row: tuple[str, ...]) -> str:
 
 def describe(rule: Rule) -> list[str]:
     """The rule as `rules show` prints it before its examples: id and category, description,
-    former ids, file, and (a pattern rule) where it looks, languages, pattern and keywords."""
+    former ids, properties, file, and (a pattern rule) where it looks, languages, pattern and
+    keywords."""
     lines = [f"{rule.id}  ({rule.category}: {CATEGORIES[rule.category]})", f"  {rule.description}"]
     if rule.aliases:
         lines.append(f"  formerly: {', '.join(rule.aliases)}")
+    if rule.properties():
+        lines.append(f"  properties: {', '.join(rule.properties())}")
     if rule.code:
         lines.append(f"  file: {rule.source_file}; decided in code by {rule.code} (no pattern)")
         return lines
