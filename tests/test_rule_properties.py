@@ -27,8 +27,8 @@ pattern = '^Sponsor:$'
 def test_built_in_properties() -> None:
     ruleset = default_ruleset()
     inline = ruleset.having("inline")
-    assert {"ads.label", "notice.photo-credit", "related.read-more-link"} <= inline
-    assert "generic.ad-copy" not in inline and "related.list-heading" not in inline
+    assert {"ads.label", "editorial-notes.photo-credit", "related-lists.read-more-link"} <= inline
+    assert "generic.ad-copy" not in inline and "related-lists.list-heading" not in inline
     assert ruleset.having("ad_mark") == {"ads.label", "ads.erid-marking", "ads.erid-advertiser"}
     assert ruleset.having("metadata") == {"meta.title", "meta.repeated-title", "meta.byline-date"}
     for flag in FLAGS:
