@@ -28,6 +28,7 @@ from cleaner.cli.common import (
     dask_client,
     fail_usage,
     input_options,
+    input_sources,
     report,
     rule_options,
     warn,
@@ -196,18 +197,10 @@ def archive(
     from cleaner.archive import templates as site_templates
     from cleaner.batch import batch_options
     from cleaner.inputs import count_documents
-    from cleaner.sources import Sources
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug, force=force)
-    items = Sources(
-        paths,
-        kind=input_kind,
-        stdin=sys.stdin.buffer,
-        url=url,
-        fetched_at=fetched_at,
-        max_bytes=max_size * 1024 * 1024,
-    ).read()
+    items = input_sources(paths, input_kind, url, fetched_at, max_size).read()
     learned = site_templates.load(arc) if use_templates else None
     options = batch_options(ruleset, input_kind, learned)
     cleaning = lib.workers(options, jobs=jobs, site_keys=use_templates, debug=debug, warn=warn)

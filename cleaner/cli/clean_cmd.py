@@ -13,10 +13,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cleaner import limits
-from cleaner.cli.common import build_ruleset, dask_client, input_options, report, rule_options, warn
+from cleaner.cli.common import (
+    build_ruleset,
+    dask_client,
+    input_options,
+    input_sources,
+    report,
+    rule_options,
+    warn,
+)
 from cleaner.console import progress, rule_warnings
 from cleaner.render import Writer, render_all, summary, write_results
-from cleaner.sources import Sources
 
 if TYPE_CHECKING:  # annotations only: `cleaner search` imports this module for limit_options
     from cleaner.inputs import Item
@@ -134,14 +141,7 @@ def clean(
     from cleaner.batch import batch_options, learn_templates
 
     ruleset = build_ruleset(rule_dirs, no_default_rules, debug)
-    sources = Sources(
-        paths,
-        kind=input_kind,
-        stdin=sys.stdin.buffer,
-        url=url,
-        fetched_at=fetched_at,
-        max_bytes=max_size * 1024 * 1024,
-    )
+    sources = input_sources(paths, input_kind, url, fetched_at, max_size)
     if templates is None:  # a stream stays a stream: output as it goes, constant memory
         templates = not sources.reads_stdin
     with contextlib.ExitStack() as stack:

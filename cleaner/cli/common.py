@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ import click
 
 from cleaner.errors import RuleFileError
 from cleaner.render import one_line
+from cleaner.sources import Sources
 
 if TYPE_CHECKING:
     from cleaner.ruleset import Ruleset
@@ -97,6 +98,20 @@ def _iso_datetime(ctx: click.Context, param: click.Parameter, value: str | None)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 date or date-time") from None
     return value
+
+
+def input_sources(
+    paths: Sequence[str], input_kind: str, url: str | None, fetched_at: str | None, max_size: int
+) -> Sources:
+    """The inputs the paths and the input options name ('-' or no path: standard input)."""
+    return Sources(
+        paths,
+        kind=input_kind,
+        stdin=sys.stdin.buffer,
+        url=url,
+        fetched_at=fetched_at,
+        max_bytes=max_size * 1024 * 1024,
+    )
 
 
 def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool = False) -> Ruleset:
