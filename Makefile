@@ -44,6 +44,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check cleaner archive tests scripts
 	$(BIN)/ruff format --check cleaner archive tests scripts
+	$(BIN)/python scripts/typecheck.py
 
 # docs/cli.md and docs/rules.md, generated from --help and rules/*.toml (tests/test_docs.py checks).
 docs: $(STAMP)

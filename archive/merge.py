@@ -40,7 +40,7 @@ from cleaner.archive.schema import RECORD_COLUMNS
 from cleaner.archive.store import Archive, Counts, Fingerprinted, Pending, present, raw_rows
 
 from cleaner.document import Document, Removal
-from cleaner.inputs import InputFailure, InputNotice, RawInput
+from cleaner.inputs import InputFailure, InputNotice, Item, RawInput
 from cleaner.pipeline import CleanOptions, template_keys
 from cleaner.templates import MIN_DOCS, site_key
 
@@ -262,7 +262,7 @@ def write_shard(path: str, shipped: Any, items: list[RawInput]) -> Counts:
     options = warmed(shipped)
     keys: dict[str, templates.Observation] = {}
 
-    def cleaning(inputs: Iterable[RawInput]) -> Iterator[Any]:
+    def cleaning(inputs: Iterable[Item]) -> Iterator[Any]:
         for result in workers(options, jobs=1)(inputs):  # hashes and site keys included
             if isinstance(result, Fingerprinted) and result.site_keys is not None:
                 keys[result.doc.raw_sha256] = result.site_keys

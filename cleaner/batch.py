@@ -38,6 +38,9 @@ from cleaner.templates import TemplateLearner, site_key
 if TYPE_CHECKING:  # the pool's modules are imported only when workers are asked for
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    from cleaner.ruleset import Ruleset
+    from cleaner.templates import Templates
+
 Item = RawInput | InputFailure | InputNotice
 Result = Any  # a Document, what `render` made of one, an InputFailure or an InputNotice
 Render = Callable[[list[Document]], list[Any]]
@@ -58,6 +61,17 @@ def warm_up(options: CleanOptions | None = None) -> None:
 
     detect_languages(["warm up the language profiles"])
     import dateparser.date  # noqa: F401 - imported for its side effect: loaded once, shared
+
+
+def batch_options(
+    ruleset: Ruleset | None = None,
+    input_kind: str = "auto",
+    templates: Templates | None = None,
+) -> CleanOptions:
+    """The options of a batch read with `--input input_kind`: only "text" and "html" bind
+    every input; JSON Lines and WARC records declare their own kind (`with_kind`)."""
+    kind = input_kind if input_kind in ("text", "html") else "auto"
+    return CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
 
 def with_kind(options: CleanOptions, kind: str) -> CleanOptions:

@@ -286,8 +286,8 @@ _NAV_WORDS = frozenset(
 )
 
 
+# A rule id's prefix is its category (rules/*.toml: file, category and prefix aligned).
 _LIST_CATEGORIES = frozenset({"related-lists", "comments"})
-_LIST_RULES = frozenset({"related", "comments"})  # their rule ids' prefixes
 _UPDATED = re.compile(
     r"^\W*(?:(?:last\s+)?updated|обновлено|изменено|(?:zuletzt\s+)?aktualisiert|stand\b"
     r"|mis\s+à\s+jour|actualisé|actualizado|última\s+actualización)",
@@ -868,7 +868,7 @@ def repeated_headline(units: Sequence[Unit]) -> str | None:
     if index is None or is_body_like(units[index]) or not _looks_like_headline(units[index].text):
         return None
     units[index].removed_by = "meta.title"
-    if units[0].kept or units[0].removed_by.startswith("generic."):
+    if units[0].removed_by is None or units[0].removed_by.startswith("generic."):
         units[0].removed_by = "meta.repeated-title"
     return units[index].text
 
@@ -890,7 +890,7 @@ def _candidates(
             continue
         if len(text) > 400 or not _MAY_HAVE_DATE.search(text):
             continue
-        if unit.removed_by and unit.removed_by.partition(".")[0] in _LIST_RULES:
+        if unit.removed_by and unit.removed_by.partition(".")[0] in _LIST_CATEGORIES:
             continue  # a teaser's or a comment's date, as a rule already said
         found = find_dates(text, language, day_first)
         previous = 0
@@ -980,7 +980,7 @@ def text_dates(
         (
             u.index
             for u in units[lead:]
-            if u.removed_by and u.removed_by.partition(".")[0] in _LIST_RULES
+            if u.removed_by and u.removed_by.partition(".")[0] in _LIST_CATEGORIES
         ),
         len(units),
     )

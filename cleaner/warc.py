@@ -155,7 +155,7 @@ class _Quiet:
 
     def __enter__(self) -> _Quiet:
         self._saved.append(sys.stderr)
-        sys.stderr = self  # type: ignore[assignment]
+        sys.stderr = self
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cleaner.cli import cli
-from cleaner.cli.output import dumps, one_line
+from cleaner.render import dumps, one_line
 
 EN = (
     "The city council approved the new harbour budget on Tuesday after a long debate.\n\n"
@@ -210,7 +210,7 @@ def test_full_disk_and_closed_stdout_are_one_line(tmp_path: Path) -> None:
 
 
 def test_memory_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cleaner.cli.output import run_cli
+    from cleaner.console import run_cli
 
     def boom() -> None:
         raise MemoryError
@@ -358,7 +358,7 @@ class _Terminal:
 def test_progress_bar_with_a_total(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from cleaner.cli.output import progress
+    from cleaner.console import progress
 
     err = _Terminal()
     monkeypatch.setattr(sys, "stderr", err)
