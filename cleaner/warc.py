@@ -36,6 +36,10 @@ MAX_HEADER = 64 * 1024  # a WARC header is a few hundred bytes; more is not a he
 _CONTENT_LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*(\S*)[ \t\r]*$", re.I | re.M)
 _TARGET_URI = re.compile(rb"^warc-target-uri[ \t]*:[ \t]*(\S+)", re.I | re.M)
 _BLANK = (b"\r\n", b"\n")
+# An ARC file's first line: its name, IP address, 14-digit date, content type and length.
+_STATUS = re.compile(r"[1-5]\d\d")
+_ARC_START = re.compile(rb"filedesc://\S+ [\d.]+ \d{14} \S+ \d+")
+_VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r?\n\Z")
 # The record types of WARC 1.1; only a response or a resource holds a page.
 _TYPES = {"warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion"}
 _TYPES |= {"continuation"}
@@ -70,7 +74,7 @@ def read_warc(
 ) -> Iterator[Item]:
     peek = getattr(stream, "peek", None)
     head = peek(64)[:64].lstrip() if peek is not None else b""
-    if head.startswith(b"filedesc://"):
+    if _ARC_START.match(head):
         yield from _read_arc(name, stream, max_bytes)
         return
     of = " of the decompressed data" if compressed else ""
@@ -150,10 +154,12 @@ def _record(name: str, frame: _Frame, max_bytes: int, of: str) -> Iterator[Item]
             if record.http_headers is not None:
                 content_type = record.http_headers.get_header("Content-Type") or ""
                 status = record.http_headers.get_statuscode() or ""
-                if status and not status[:3].isdigit():
-                    raise _Malformed(f"HTTP status line {status[:40]!r}")
-                if status and not status.startswith("2"):
-                    return
+                protocol = record.http_headers.protocol or ""
+                if not (_STATUS.fullmatch(status) and protocol.upper().startswith("HTTP/")):
+                    line = f"{protocol} {record.http_headers.statusline}".strip()[:40]
+                    raise _Malformed(f"HTTP status line {line!r}")
+                if not status.startswith("2"):
+                    return  # a redirect, an error page: no article
             body = record.content_stream().read(max_bytes + 1)
     except Exception as exc:  # noqa: BLE001 - warcio fails on a bad record with any error type
         detail = " ".join(str(exc).split())[:120]
@@ -204,7 +210,11 @@ def _frames(stream: IO[bytes], max_bytes: int) -> Iterator[_Frame | _Bad]:
             yield _Bad(None, offset, f"{skipped:,} bytes that are not a WARC record, skipped")
             continue
         number += 1
-        header, complete = reader.header(line)
+        header, complete, restart = reader.header(line)
+        if restart:  # the next record starts inside this header: no record here
+            yield _Bad(number, offset, "header cut short by the next record", header=header)
+            line = restart
+            continue
         if not complete:
             if header.strip():
                 yield _Bad(
@@ -307,21 +317,25 @@ class _Lines:
             line = self.readline()
         return skipped, line
 
-    def header(self, first: bytes) -> tuple[bytes, bool]:
+    def header(self, first: bytes) -> tuple[bytes, bool, bytes]:
         """The header that starts with `first`, up to and with its blank line; False when the
         data ends first. A header over MAX_HEADER is cut there (its Content-Length is then
-        most likely missing, and the record is skipped)."""
+        most likely missing, and the record is skipped). A version line (`WARC/1.0`: no header
+        field starts so) ends it too, returned third, to be read as the next record's start:
+        junk such as a stray `WARC/` line before a record does not swallow that record."""
         lines = [first]
         size = len(first)
         while size < MAX_HEADER:
             line = self.readline(MAX_HEADER - size)
             if not line:
-                return b"".join(lines), False
+                return b"".join(lines), False, b""
+            if _VERSION_LINE.match(line):
+                return b"".join(lines), True, line
             lines.append(line)
             size += len(line)
             if line in _BLANK:
-                return b"".join(lines), True
-        return b"".join(lines), True
+                return b"".join(lines), True, b""
+        return b"".join(lines), True, b""
 
 
 def _read_arc(name: str, stream: IO[bytes], max_bytes: int) -> Iterator[Item]:
