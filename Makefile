@@ -73,7 +73,8 @@ perf: $(STAMP)
 	$(BIN)/python scripts/perf.py $(if $(BENCH),--bench $(BENCH),) $(PERF_ARGS)
 
 # The long profile: 100,000 inputs per property (FUZZ_EXAMPLES=N to change), and the
-# archive state machine (archive / reclean / kill interleavings) over 500 runs.
+# archive state machine (archive / reclean / merge / kill interleavings) over 500 runs.
+# About 2 CPU-hours: an hour on an idle two-core machine (docs/robustness.md, Fuzzing).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 \
 	  tests/test_properties.py tests/archive/test_archive_hostile.py

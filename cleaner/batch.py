@@ -104,19 +104,19 @@ def _draft_one(
     except CleanerError as exc:
         if debug:
             raise
-        return InputFailure(item.label, str(exc), exc)
+        return InputFailure(item.label, str(exc), exc, item.record_id)
     except RecursionError as exc:
         if debug:
             raise
-        return InputFailure(item.label, "document too deeply nested to parse", exc)
+        return InputFailure(item.label, "document too deeply nested to parse", exc, item.record_id)
     except Exception as exc:  # noqa: BLE001 - the batch goes on; --debug shows the traceback
         if debug:
             raise
         reason = f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for details"
-        return InputFailure(item.label, reason, exc)
+        return InputFailure(item.label, reason, exc, item.record_id)
     if not any(drafted.lines):  # the lines as the rules saw them: blank ones are empty
         what = "no text found in the HTML" if drafted.content_type == "text/html" else "empty input"
-        return InputFailure(item.label, f"nothing to clean: {what}")
+        return InputFailure(item.label, f"nothing to clean: {what}", doc_id=item.record_id)
     return drafted
 
 
@@ -324,7 +324,7 @@ def _retry_alone(
             except BrokenProcessPool:
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = _new_pool(jobs)
-                entry.results.append(InputFailure(item.label, WORKER_DIED))
+                entry.results.append(InputFailure(item.label, WORKER_DIED, doc_id=item.record_id))
     return pool
 
 

@@ -303,8 +303,9 @@ def test_jsonl_records_that_are_not_documents(tmp_path: Path) -> None:
     assert [line.split(": ", 2)[1] for line in lines] == [f"{path}:2", f"{path}:3", f"{path}:4"]
     assert "Traceback" not in result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    # input ids pass through unchanged; each failed record has an error record in its place
-    assert [r["id"] for r in records] == [1, f"{path}:2", "3", f"{path}:4", 5]
+    # input ids pass through unchanged, in error records too (3 and 4 stay numbers); each
+    # failed record has an error record in its place
+    assert [r["id"] for r in records] == [1, f"{path}:2", 3, 4, 5]
     assert [("error" in r) for r in records] == [False, True, True, True, False]
     assert "\ufffd" in records[4]["text"] and records[4]["note"] == "\ufffd"
 
