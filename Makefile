@@ -44,6 +44,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check cleaner archive tests scripts
 	$(BIN)/ruff format --check cleaner archive tests scripts
+	$(BIN)/python scripts/typecheck.py
 
 # docs/cli.md and docs/rules.md, generated from --help and rules/*.toml (tests/test_docs.py checks).
 docs: $(STAMP)
@@ -56,10 +57,12 @@ $(TRAIN_STAMP): $(STAMP) pyproject.toml
 train-deps: $(TRAIN_STAMP)
 
 # Quality on the samples; with BENCH=path/to/bench also on the shared benchmark files: each
-# corpus's tuning half (text and HTML, trafilatura alone beside it) and leave-one-corpus-out.
+# corpus's tuning half (text and HTML, trafilatura alone beside it) and leave-one-corpus-out,
+# then publication dates on $(BENCH)/dates (text and HTML right/wrong/missing, htmldate beside).
 bench: $(STAMP)
 	$(if $(BENCH),$(MAKE) train-deps,)
 	OMP_NUM_THREADS=1 nice $(BIN)/python scripts/bench.py $(if $(BENCH),--data $(BENCH) --loco,)
+	$(if $(BENCH),OMP_NUM_THREADS=1 nice $(BIN)/python scripts/bench_dates.py $(BENCH) --peer,)
 
 # Rebuild cleaner/body_model.json from the benchmark's tuning halves: make train BENCH=path
 train: $(TRAIN_STAMP)
@@ -70,7 +73,8 @@ perf: $(STAMP)
 	$(BIN)/python scripts/perf.py $(if $(BENCH),--bench $(BENCH),) $(PERF_ARGS)
 
 # The long profile: 100,000 inputs per property (FUZZ_EXAMPLES=N to change), and the
-# archive state machine (archive / reclean / kill interleavings) over 500 runs.
+# archive state machine (archive / reclean / merge / kill interleavings) over 500 runs.
+# About 2 CPU-hours: an hour on an idle two-core machine (docs/robustness.md, Fuzzing).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 \
 	  tests/test_properties.py tests/archive/test_archive_hostile.py

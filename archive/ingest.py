@@ -161,7 +161,7 @@ def ingest(
             failed += 1
             total.failures.append((result.source, result.reason))
             hooks.on_failure(result.source, result.reason)
-        elif isinstance(item, RawInput):
+        elif isinstance(item, RawInput) and isinstance(result, Document | Fingerprinted):
             pending.append(Pending.of(result, raw_bytes(item), item.kind))
             pending_bytes += len(pending[-1].raw)
             if learn:  # computed by the worker that cleaned it, when there was one

@@ -44,7 +44,7 @@ from cleaner.archive.ingest import Hooks, ingest, raw_bytes, workers
 from cleaner.archive.store import Archive, Counts, Fingerprinted, present, raw_rows, utc_now
 
 from cleaner.errors import ArchiveError
-from cleaner.inputs import InputFailure, InputNotice, RawInput
+from cleaner.inputs import InputFailure, InputNotice, Item, RawInput
 from cleaner.pipeline import CleanOptions, template_keys
 from cleaner.templates import MIN_DOCS, site_key
 
@@ -451,7 +451,7 @@ def write_shard(path: str, shipped: Any, items: list[RawInput]) -> Counts:
     options = warmed(shipped)
     keys: dict[str, templates.Observation] = {}
 
-    def cleaning(inputs: Iterable[RawInput]) -> Iterator[Any]:
+    def cleaning(inputs: Iterable[Item]) -> Iterator[Any]:
         for result in workers(options, jobs=1)(inputs):  # hashes and site keys included
             if isinstance(result, Fingerprinted) and result.site_keys is not None:
                 keys[result.doc.raw_sha256] = result.site_keys

@@ -1,4 +1,4 @@
-"""Full-text search and export.
+"""Full-text search and export: the queries, and the hits and records as the CLI prints them.
 
 A user's query is never handed to FTS5 as syntax, and never spliced into SQL: each word or
 "quoted phrase" becomes a quoted FTS5 string (a trailing `*` stays a prefix search), upper-case
@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from cleaner.archive.fold import fold
 from cleaner.archive.schema import RECORD_COLUMNS
 from cleaner.archive.store import Archive
 
 from cleaner.document import RECORD_FIELDS
+from cleaner.render import dumps, write_csv
 
 # A "quoted phrase" (a `*` right after its closing quote keeps it a prefix search, so the
 # expression build_match returns means the same when typed again), or a bare word.
@@ -26,6 +28,18 @@ _TOKEN = re.compile(r'"([^"]*)"(\*?)|([^\s"]+)')
 _WORDISH = re.compile(r"\w")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # FTS5 stops reading its expression at a NUL
 _OPERATORS = ("AND", "OR", "NOT")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ISO 639-1 (or -3) codes, with langdetect's region suffix (zh-cn)
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$")
+# A record's fields (one list for JSON, the archive and CSV: a copy once lacked `modified`),
+# then what the archive adds; `removed` last, as it is the widest cell.
+EXPORT_COLUMNS = (
+    *(name for name in RECORD_FIELDS if name != "removed"),
+    "fetched_at",
+    "archived_at",
+    "duplicate_of",
+    "removed",
+)
 
 
 def _quote(term: str) -> str | None:
@@ -208,3 +222,70 @@ def iter_records(
         ):
             record[name] = values[name]
         yield record
+
+
+def language_code(value: str) -> str | None:
+    """`value` as the archive stores language codes (lower case: `EN` means en), or None
+    when it cannot be a language code (then a filter on it is a mistake, not a search)."""
+    code = value.strip().lower()
+    return code if _LANGUAGE.match(code) else None
+
+
+def is_day(value: str) -> bool:
+    """Whether `value` is a date written YYYY-MM-DD (what `published` is compared with)."""
+    if not _DAY.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def languages_if_absent(archive: Archive, language: str) -> list[str] | None:
+    """None when the archive holds an article in `language`; else the languages it holds
+    (at most 30), so that an empty result can say why."""
+    if archive.conn.execute(
+        "SELECT 1 FROM articles WHERE language = ? LIMIT 1", (language,)
+    ).fetchone():
+        return None
+    return [
+        row[0]
+        for row in archive.conn.execute(
+            "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL "
+            "ORDER BY language LIMIT 30"
+        )
+    ]
+
+
+def hit_lines(rank: int, hit: Hit) -> list[str]:
+    """A hit as `cleaner search` prints it: rank and title (with language, date and
+    publisher), its address, and the snippet on one line."""
+    facts = ", ".join(x for x in (hit.language, hit.published, hit.publisher) if x)
+    return [
+        f"{rank}. {hit.title or '(no title)'}" + (f"  ({facts})" if facts else ""),
+        f"   {hit.url or hit.source}",
+        f"   {' '.join(hit.snippet.split())}",
+    ]
+
+
+def write_hits_csv(stream: IO[str], hits: Sequence[Hit]) -> int:
+    """The hits as CSV: a header row, then one row per hit with its rank first."""
+    rows = [{"rank": n, **hit.to_dict()} for n, hit in enumerate(hits, 1)]
+    columns = ["rank", *(hits[0].to_dict() if hits else Hit._fields)]
+    return write_csv(stream, columns, rows)
+
+
+def write_records(stream: IO[str], records: Iterable[dict[str, Any]], fmt: str) -> None:
+    """Exported records as `cleaner export` writes them: "jsonl" one JSON object a line,
+    "csv" the EXPORT_COLUMNS, "text" the texts separated by a form-feed line."""
+    if fmt == "csv":
+        write_csv(stream, EXPORT_COLUMNS, records)
+        return
+    first = True
+    for record in records:
+        if fmt == "jsonl":
+            stream.write(dumps(record) + "\n")
+        else:
+            stream.write(("" if first else "\f\n") + record["text"] + "\n")
+        first = False

@@ -13,11 +13,15 @@ What `cleaner serve` passes Datasette:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import json
+import signal
 import socket
 import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -149,3 +153,52 @@ def datasette_args(
     for name, value in settings.items():
         args += ["--setting", name, value]
     return args
+
+
+def run(
+    db: str,
+    host: str,
+    port: int,
+    *,
+    allow_sql: bool = False,
+    max_value_bytes: int = MIN_VALUE_BYTES,
+    announce: Callable[[str], None] = lambda line: None,
+) -> None:
+    """Serve the archive DB (already `prepare`d) with Datasette until stopped.
+
+    The metadata goes to a temporary file, removed at exit, also on SIGTERM; `announce`
+    receives the one line that says what is served and where its search page is.
+    """
+    from datasette.cli import cli as datasette_cli
+
+    db_path = Path(db)
+    with (
+        _exit_on_sigterm(),
+        tempfile.TemporaryDirectory(prefix="cleaner-serve-") as tmp,
+    ):
+        meta = Path(tmp) / "metadata.json"
+        data = metadata_for(db_path, max_value_bytes=max_value_bytes)
+        meta.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        sql = "SQL allowed" if allow_sql else "no arbitrary SQL"
+        where = search_url(db_path, host, port)
+        announce(f"cleaner: serving {db} read-only ({sql}); search: {where}")
+        args = datasette_args(db_path, meta, host, port, allow_sql=allow_sql)
+        datasette_cli.main(args=args, prog_name="datasette")
+
+
+@contextlib.contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143), so `with` blocks (the metadata's temp dir) unwind.
+
+    uvicorn catches SIGTERM for a graceful shutdown, then re-raises it with the handler it
+    found: the default one would kill the process before any cleanup runs.
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

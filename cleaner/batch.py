@@ -38,6 +38,9 @@ from cleaner.templates import TemplateLearner, site_key
 if TYPE_CHECKING:  # the pool's modules are imported only when workers are asked for
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    from cleaner.ruleset import Ruleset
+    from cleaner.templates import Templates
+
 Item = RawInput | InputFailure | InputNotice
 Result = Any  # a Document, what `render` made of one, an InputFailure or an InputNotice
 Render = Callable[[list[Document]], list[Any]]
@@ -58,6 +61,17 @@ def warm_up(options: CleanOptions | None = None) -> None:
 
     detect_languages(["warm up the language profiles"])
     import dateparser.date  # noqa: F401 - imported for its side effect: loaded once, shared
+
+
+def batch_options(
+    ruleset: Ruleset | None = None,
+    input_kind: str = "auto",
+    templates: Templates | None = None,
+) -> CleanOptions:
+    """The options of a batch read with `--input input_kind`: only "text" and "html" bind
+    every input; JSON Lines and WARC records declare their own kind (`with_kind`)."""
+    kind = input_kind if input_kind in ("text", "html") else "auto"
+    return CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
 
 def with_kind(options: CleanOptions, kind: str) -> CleanOptions:
@@ -90,19 +104,19 @@ def _draft_one(
     except CleanerError as exc:
         if debug:
             raise
-        return InputFailure(item.label, str(exc), exc)
+        return InputFailure(item.label, str(exc), exc, item.record_id)
     except RecursionError as exc:
         if debug:
             raise
-        return InputFailure(item.label, "document too deeply nested to parse", exc)
+        return InputFailure(item.label, "document too deeply nested to parse", exc, item.record_id)
     except Exception as exc:  # noqa: BLE001 - the batch goes on; --debug shows the traceback
         if debug:
             raise
         reason = f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for details"
-        return InputFailure(item.label, reason, exc)
+        return InputFailure(item.label, reason, exc, item.record_id)
     if not any(drafted.lines):  # the lines as the rules saw them: blank ones are empty
         what = "no text found in the HTML" if drafted.content_type == "text/html" else "empty input"
-        return InputFailure(item.label, f"nothing to clean: {what}")
+        return InputFailure(item.label, f"nothing to clean: {what}", doc_id=item.record_id)
     return drafted
 
 
@@ -310,7 +324,7 @@ def _retry_alone(
             except BrokenProcessPool:
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = _new_pool(jobs)
-                entry.results.append(InputFailure(item.label, WORKER_DIED))
+                entry.results.append(InputFailure(item.label, WORKER_DIED, doc_id=item.record_id))
     return pool
 
 

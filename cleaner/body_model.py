@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -39,7 +39,6 @@ from cleaner.language import stopwords
 MODEL_FILE = "body_model.json"
 FORMAT_VERSION = 1
 
-INLINE_RULES = ("ads.", "notice.", "related.read-more-link")  # inserts found inside articles
 _BULLET = re.compile(r"(?:[-–—•·*▪►✓→]|\d{1,3}[.)] |[a-z][.)] )")  # matched at a unit's start
 _LINK_MARKS = ("://", "www.", ".com", ".org", ".net", ".ru", ".de", "@", " #")
 _SEPARATOR_CHARS = "|›»·•/"
@@ -167,7 +166,7 @@ def _classes() -> np.ndarray:
 
 def _char_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-unit counts of character classes, vectorised over the whole page: the page's text
-    as code points, their classes from one table look-up, one `np.add.reduceat` for all.
+    as code points, their classes from one table look-up, one `np.add.reduceat` per class.
 
     Returns (counts: classes x units, the code points, each unit's start, each unit's end).
     Classes (rows): a separator between spaces ('a | b'), a dash between spaces, space,
@@ -188,29 +187,33 @@ def _char_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     word_start = ~space & prev_space
     sep = _SEPARATOR[np.minimum(cp, 0xFFFF)]
     spaced = prev_space & next_space
-    masks = np.vstack(
-        [
-            spaced & sep,  # ' | ', ' › ', ' / ' ...
-            spaced & (cp == 45),  # ' - '
-            space,
-            (cls & _DIGIT) != 0,
-            upper,
-            letter,
-            cjk,
-            (cls & _CYR) != 0,
-            word_start,
-            word_start & upper,
-            ((cls & _MARK) != 0) & next_space,
-            (cls & _COMMA) != 0,
-            letter & ~cjk & ~prev_letter,
-        ]
+    rows = (
+        lambda: spaced & sep,  # ' | ', ' › ', ' / ' ...
+        lambda: spaced & (cp == 45),  # ' - '
+        lambda: space,
+        lambda: (cls & _DIGIT) != 0,
+        lambda: upper,
+        lambda: letter,
+        lambda: cjk,
+        lambda: (cls & _CYR) != 0,
+        lambda: word_start,
+        lambda: word_start & upper,
+        lambda: ((cls & _MARK) != 0) & next_space,
+        lambda: (cls & _COMMA) != 0,
+        lambda: letter & ~cjk & ~prev_letter,
     )
-    counts = np.add.reduceat(masks.astype(np.int32), starts, axis=1) if len(cp) else masks
+    # One class at a time, each summed per unit along a contiguous row: a matrix of every
+    # class for every character (as int32), reduced along its rows, took 3.3 GB on an 18 MB
+    # text of 99,000 lines (#18) and was 20x slower; the counts are the same.
+    if not len(cp):
+        return np.zeros((len(rows), 0), dtype=np.int32), cp, starts, ends
+    counts = np.vstack([np.add.reduceat(row(), starts, dtype=np.int32) for row in rows])
     return counts, cp, starts, ends
 
 
-def _base_features(seq: Sequence[Any], language: str | None) -> np.ndarray:
-    """The BASE columns for every unit of the page."""
+def _base_features(seq: Sequence[Any], language: str | None, inline: Collection[str]) -> np.ndarray:
+    """The BASE columns for every unit of the page; `inline`: ids of the rules whose lines are
+    inserts found inside articles (the rules' `inline` property)."""
     n = len(seq)
     texts = [u.text for u in seq]
     counts, cp, starts, ends = _char_counts(texts)
@@ -244,7 +247,7 @@ def _base_features(seq: Sequence[Any], language: str | None) -> np.ndarray:
     bullet = np.fromiter((_BULLET.match(t) is not None for t in texts), dtype=bool, count=n)
     ruled = np.fromiter((u.removed_by is not None for u in seq), dtype=bool, count=n)
     inline = np.fromiter(
-        (u.removed_by is not None and u.removed_by.startswith(INLINE_RULES) for u in seq),
+        (u.removed_by is not None and u.removed_by in inline for u in seq),
         dtype=bool,
         count=n,
     )
@@ -321,11 +324,21 @@ def _distances(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return before, after
 
 
-def page_features(seq: Sequence[Any], language: str | None, anchor: int | None) -> np.ndarray:
+def page_features(
+    seq: Sequence[Any],
+    language: str | None,
+    anchor: int | None,
+    inline: Collection[str] | None = None,
+) -> np.ndarray:
     """Stage 1's feature matrix, one row per unit of `seq` (kept units and those the named
-    rules removed, in page order). `anchor`: position in `seq` of the repeated headline."""
+    rules removed, in page order). `anchor`: position in `seq` of the repeated headline;
+    `inline`: the ids of the rules with the `inline` property (default: the built-in rules')."""
+    if inline is None:
+        from cleaner.ruleset import default_ruleset
+
+        inline = default_ruleset().having("inline")
     n = len(seq)
-    base = _base_features(seq, language)
+    base = _base_features(seq, language, inline)
     has_stoplist = bool(stopwords().get(language)) if language is not None else False
     # the neighbours' shape: one gather from the page padded with 'removed' rows at its edges
     nb = base[:, _NEIGHBOUR_COLUMNS]

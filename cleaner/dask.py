@@ -63,10 +63,7 @@ def client_for(
     died) is spawned, and warms itself up on its first task (`_warm`). The dashboard is
     served with `dashboard` when Bokeh, which draws it, is installed.
     """
-    import logging
-
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler == "local" or scheduler.startswith("local:"):
         _, _, count = scheduler.partition(":")
@@ -76,19 +73,40 @@ def client_for(
         method = "fork" if processes and sys.platform == "linux" else "spawn"
         if method == "fork":
             warm_up(options)
-        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,  # the pipeline is CPU-bound Python: one process per core
-                processes=processes,
-                # The scheduler's HTTP server (always started) on a free port, so that two
-                # runs never clash; the dashboard's pages only when wanted and servable.
-                dashboard_address=":0",
-                scheduler_kwargs={"dashboard": dashboard and has_dashboard()},
-                silence_logs=logging.ERROR,
-            )
+            try:
+                cluster = _local_cluster(workers, processes, dashboard, "fork")
+            except (TimeoutError, RuntimeError):
+                # A forked child can hang before it runs (a lock some thread of this
+                # process held at the fork): past FORK_START_S, start spawned workers.
+                cluster = _local_cluster(workers, processes, dashboard, "spawn")
+        else:
+            cluster = _local_cluster(workers, processes, dashboard, method)
         return Client(cluster)
     return Client(scheduler)
+
+
+FORK_START_S = 60  # a forked worker is ready in about a second; longer means it hung
+
+
+def _local_cluster(workers: int, processes: bool, dashboard: bool, method: str) -> Any:
+    """A LocalCluster whose worker processes start by `method` (fork or spawn)."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,  # the pipeline is CPU-bound Python: one process per core
+            processes=processes,
+            # The scheduler's HTTP server (always started) on a free port, so that two runs
+            # never clash; the dashboard's pages only when wanted and servable.
+            dashboard_address=":0",
+            scheduler_kwargs={"dashboard": dashboard and has_dashboard()},
+            silence_logs=logging.ERROR,
+            **({"death_timeout": FORK_START_S} if method == "fork" else {}),
+        )
 
 
 def has_dashboard() -> bool:

@@ -418,12 +418,12 @@ def _found_value(found: re.Match[str], lang: str, day_first: bool | None) -> str
             return date(year, month, day).isoformat()
     except ValueError:
         return None
-    month = month_words(lang).get((found["w1"] or found["w2"] or "").casefold())
-    if month is None:
+    named = month_words(lang).get((found["w1"] or found["w2"] or "").casefold())
+    if named is None:
         return None
     digits = re.findall(r"\d+", found["dmon"] or found["mond"])
     day, year = int(digits[0]), int(digits[-1])
     try:
-        return date(year, month, day).isoformat()
+        return date(year, named, day).isoformat()
     except ValueError:
         return None

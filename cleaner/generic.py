@@ -15,15 +15,17 @@ as the anchor: the pipeline takes it as the headline. Every decision keeps a rul
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
+
+from cleaner.ruleset import Ruleset, default_ruleset
 
 if TYPE_CHECKING:  # numpy and the model load on the first page, not on `cleaner --help`
     import numpy as np
 
     from cleaner.body_model import BodyModel
+    from cleaner.lines import Unit
 
-AD_MARKS = ("ads.label", "ads.erid-marking", "ads.erid-advertiser")
 AD_COPY_MAX_LINES = 3
 AD_COPY_MAX_CHARS = 160  # an article paragraph after the ad is longer, or in its own block
 
@@ -45,13 +47,16 @@ def current_model() -> BodyModel:
     return _model if _model is not None else default_model()
 
 
-def body_sequence(units: Sequence) -> list:  # type: ignore[type-arg]
+def body_sequence(units: Sequence[Unit], metadata: Collection[str] | None = None) -> list[Unit]:
     """The units the model sees: those kept and those the named rules removed (the headline
-    and other metadata lines taken by the pipeline are left out)."""
-    return [u for u in units if u.kept or not u.removed_by.startswith("meta.")]
+    and other metadata lines taken by the pipeline, removed by the rules with the `metadata`
+    property, are left out; those are code rules, always the built-in ones)."""
+    if metadata is None:
+        metadata = default_ruleset().having("metadata")
+    return [u for u in units if u.kept or u.removed_by not in metadata]
 
 
-def anchor_position(units: Sequence, seq: Sequence) -> int | None:  # type: ignore[type-arg]
+def anchor_position(units: Sequence[Unit], seq: Sequence[Unit]) -> int | None:
     """Position in `seq` of the first heading that repeats the page's title, or None."""
     anchors = title_anchors(units)
     if not anchors:
@@ -63,12 +68,19 @@ def anchor_position(units: Sequence, seq: Sequence) -> int | None:  # type: igno
     return None
 
 
-def apply_generic(units: Sequence, language: str | None) -> int | None:  # type: ignore[type-arg]
+def apply_generic(
+    units: Sequence[Unit],
+    language: str | None,
+    ruleset: Ruleset | None = None,
+) -> int | None:
     """Mark boilerplate units removed in place; return the title anchor's unit index, if any.
 
-    Units already removed by rules keep their verdict and serve as context.
+    Units already removed by rules keep their verdict and serve as context; the rules'
+    properties (`ad_mark`, `inline`) say what their lines are. `ruleset`: the run's rules
+    (default: the built-in ones).
     """
-    mark_ad_copy(units)
+    ruleset = ruleset or default_ruleset()
+    mark_ad_copy(units, ruleset.having("ad_mark"))
     seq = body_sequence(units)
     if sum(1 for u in seq if u.kept) < 3:
         return None
@@ -78,7 +90,7 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
 
     from cleaner.body_model import page_features
 
-    x1 = page_features(seq, language, anchor)
+    x1 = page_features(seq, language, anchor, ruleset.having("inline"))
     p1, p2 = model.predict(x1)
     kept = np.array([u.kept for u in seq])
     body = (p2 >= model.threshold) & kept
@@ -101,7 +113,7 @@ def apply_generic(units: Sequence, language: str | None) -> int | None:  # type:
     return int(seq[anchor].index)
 
 
-def model_headline(units: Sequence) -> int | None:  # type: ignore[type-arg]
+def model_headline(units: Sequence[Unit]) -> int | None:
     """The headline the body model left at the top of the body: the first kept unit, when it
     is headline-shaped (3 to 25 words, no full stop at its end) and a long paragraph follows
     it. Used when no other headline was found; returns its unit index."""
@@ -118,7 +130,7 @@ HEADING_CHARS = 80  # a sub-heading between two article paragraphs is at most th
 EDGE_PROBABILITY = 0.3  # a sentence right next to the body joins it from this probability
 
 
-def _join_edges(seq: Sequence, body: np.ndarray, kept: np.ndarray, p: np.ndarray) -> None:  # type: ignore[type-arg]
+def _join_edges(seq: Sequence[Unit], body: np.ndarray, kept: np.ndarray, p: np.ndarray) -> None:
     """A sentence of at least six words right next to a body paragraph, or a sub-heading away
     from one (a short lead, a closing line), which the model was unsure of (p >= 0.3), joins
     the body."""
@@ -135,7 +147,7 @@ def _join_edges(seq: Sequence, body: np.ndarray, kept: np.ndarray, p: np.ndarray
                 body[i] = True
 
 
-def _keep_inner_headings(seq: Sequence, body: np.ndarray, kept: np.ndarray) -> None:  # type: ignore[type-arg]
+def _keep_inner_headings(seq: Sequence[Unit], body: np.ndarray, kept: np.ndarray) -> None:
     """A short line the model would drop that stands right between two body paragraphs (no
     removed line in between) is a sub-heading of the article ('Background'): it stays."""
     n = len(seq)
@@ -146,20 +158,23 @@ def _keep_inner_headings(seq: Sequence, body: np.ndarray, kept: np.ndarray) -> N
             body[i] = True
 
 
-def mark_ad_copy(units: Sequence) -> int:  # type: ignore[type-arg]
+def mark_ad_copy(units: Sequence[Unit], marks: Collection[str] | None = None) -> int:
     """The label goes and so must the ad: up to three short kept lines right after an ad label
-    or an ad marking, in the same blank-line block, are its copy (`generic.ad-copy`). A long
+    or an ad marking (`marks`: the ids of the rules with the `ad_mark` property; default: the
+    built-in ones), in the same blank-line block, are its copy (`generic.ad-copy`). A long
     line or a new block is the article again. Returns how many lines went."""
+    if marks is None:
+        marks = default_ruleset().having("ad_mark")
     gone = 0
     i = 0
     n = len(units)
     while i < n:
         unit = units[i]
         i += 1
-        if unit.removed_by not in AD_MARKS:
+        if unit.removed_by not in marks:
             continue
         block = unit.block
-        while i < n and units[i].removed_by in AD_MARKS and units[i].block == block:
+        while i < n and units[i].removed_by in marks and units[i].block == block:
             i += 1  # the label's marking line
         taken = 0
         while i < n and taken < AD_COPY_MAX_LINES:
@@ -176,7 +191,7 @@ def mark_ad_copy(units: Sequence) -> int:  # type: ignore[type-arg]
 EXTENT_KEEP_SHARE = 0.5  # HTML: extents may not leave less than this share of the extraction
 
 
-def gate_extents(units: Sequence, matches: Sequence) -> int:  # type: ignore[type-arg]
+def gate_extents(units: Sequence[Unit], matches: Sequence[tuple[Unit, Any]]) -> int:
     """In HTML mode, a rule whose extent (block, section, rest) would leave less than half of
     trafilatura's extraction is not sure enough: the lines it removed only by extent come back
     (the line it matched still goes). trafilatura already cut the page to its article
@@ -195,7 +210,7 @@ def gate_extents(units: Sequence, matches: Sequence) -> int:  # type: ignore[typ
     return back
 
 
-def title_anchors(units: Sequence, limit: int = 400) -> list[int]:  # type: ignore[type-arg]
+def title_anchors(units: Sequence[Unit], limit: int = 400) -> list[int]:
     """Indices of headings that repeat the page's first line (its <title>).
 
     Scrapes often begin with the page title ("Headline - Site") and show the headline again

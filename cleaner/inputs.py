@@ -52,19 +52,25 @@ class RawInput:
     def label(self) -> str:
         return self.where or self.source
 
+    @property
+    def record_id(self) -> Any:
+        """The id its output record gets: a JSON Lines record's own `id` as it was written
+        (7 stays 7), else `doc_id`. An error record in its place takes the same."""
+        return self.extra.get("id", self.doc_id) if self.extra else self.doc_id
+
 
 @dataclass(slots=True)
 class InputFailure:
     """An input (or part of one) that could not be read, named with the reason (exit 1).
 
-    `doc_id`, when known (a JSON Lines record's own id), lets an error record in the output
-    take the place of the document that failed.
+    `doc_id`, when known, is the id the document's record would have had (a JSON Lines
+    record's own id, else `file:line`; a WARC record's URI): its error record takes that id.
     """
 
     source: str
     reason: str
     error: BaseException | None = field(default=None, compare=False, repr=False)
-    doc_id: str | None = None
+    doc_id: Any = None
 
 
 @dataclass(slots=True)
@@ -335,7 +341,7 @@ def _read_stream(
 
         records_stream = io.BufferedReader(_Prepended(peek, stream))
         if effective == "warc":
-            records = read_warc(name, records_stream, max_bytes)
+            records = read_warc(name, records_stream, max_bytes, compressed=gunzip is not None)
         else:
             records = _read_jsonl(name, records_stream, max_bytes, urls_only=urls_only)
         yield from _one_line_for_a_cut(name, records, gunzip)
@@ -469,7 +475,8 @@ def _parse_record(name: str, where: str, line: bytes) -> Item:
     body = record.get("html") if record.get("html") is not None else record.get("text")
     doc_id = str(record["id"]) if record.get("id") is not None else where
     if not isinstance(body, str):
-        return InputFailure(where, "record has no 'text' or 'html' string", doc_id=doc_id)
+        own = record["id"] if record.get("id") is not None else where
+        return InputFailure(where, "record has no 'text' or 'html' string", doc_id=own)
     extra = {k: v for k, v in record.items() if k not in ("text", "html")}
     return RawInput(
         name,

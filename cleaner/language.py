@@ -8,6 +8,7 @@ line to spot a foreign-script ad line.
 
 from __future__ import annotations
 
+import bisect
 import json
 import random
 import re
@@ -138,40 +139,22 @@ class _Profiles:
     """
 
     def __init__(self) -> None:
-        import os
-
         from langdetect.detector import Detector
-        from langdetect.detector_factory import PROFILES_DIRECTORY
         from langdetect.utils.ngram import NGram
 
-        self.langs: list[str] = []
-        self._freqs: list[tuple[dict[str, int], list[int]]] = []
-        # Same listing, order and skips as DetectorFactory.load_profile: the order of the
-        # languages is the order of the float sums, so it must not differ.
-        for filename in os.listdir(PROFILES_DIRECTORY):
-            if filename.startswith("."):
-                continue
-            full = os.path.join(PROFILES_DIRECTORY, filename)
-            if not os.path.isfile(full):
-                continue
-            with open(full, encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data["name"] in self.langs:
-                raise ValueError(f"duplicate langdetect profile {data['name']}")
-            self.langs.append(data["name"])
-            self._freqs.append((data.get("freq") or {}, data.get("n_words") or [0, 0, 0]))
-        self._counts = [freq for freq, _ in self._freqs]
-        # Per n-gram length, each language's total; None when one is 0 (then the slow path).
-        self._totals: list[list[int] | None] = []
-        for k in range(3):
-            totals = [int(n_words[k]) for _, n_words in self._freqs]
-            self._totals.append(totals if all(totals) else None)
-        # Every n-gram of the profiles, mapped to itself: the n-grams cached per word are these
-        # strings, shared, not a new slice each (which cost ~50 bytes per n-gram per word).
-        self._known: dict[str, str] = {}
-        for freq, _ in self._freqs:
-            for gram in freq:
-                self._known.setdefault(gram, gram)
+        from cleaner import langprofiles
+
+        arrays = langprofiles.load()
+        self.langs: list[str] = arrays.langs
+        # Per n-gram length, each language's total, as floats: `count / n` of two integers
+        # below 2**53 is the same correctly rounded quotient in numpy as in Python.
+        self._totals = arrays.n_words.T.astype(float)
+        self._starts, self._lang_of = arrays.starts.tolist(), arrays.lang_of
+        self._counts = arrays.counts.astype(float)
+        # Every n-gram of the profiles (sorted), mapped to itself: the n-grams cached per word
+        # are these strings, shared, not a new slice each (~50 bytes per n-gram per word).
+        self._grams = arrays.grams
+        self._known: dict[str, str] = dict(zip(arrays.grams, arrays.grams, strict=True))
         self._rows: dict[str, Any] = {}  # n-gram -> numpy array, one float per language
         self._row_bytes = 0
         self._norm = _Normalised(NGram.normalize)
@@ -184,28 +167,21 @@ class _Profiles:
         self._base_freq, self._threshold = Detector.BASE_FREQ, Detector.PROB_THRESHOLD
 
     def _row(self, gram: str) -> Any:
-        """The n-gram's probability in each language, as DetectorFactory.add_profile makes it.
-
-        `count / n` is `1.0 * count / n` exactly: both integers are exact as floats.
-        """
+        """The n-gram's probability in each language, as DetectorFactory.add_profile makes it:
+        `count / n_words[len(gram) - 1]` where the language has the n-gram, 0.0 elsewhere."""
         import numpy as np
 
-        length = len(gram)
-        if 1 <= length <= 3 and self._totals[length - 1] is not None:
-            totals = self._totals[length - 1]
-            row = [freq.get(gram, 0) / n for freq, n in zip(self._counts, totals, strict=True)]
-        else:
-            row = [0.0] * len(self.langs)
-            for index, (freq, n_words) in enumerate(self._freqs):
-                count = freq.get(gram)
-                if count is not None and 1 <= length <= 3:
-                    row[index] = 1.0 * count / n_words[length - 1]
+        k = bisect.bisect_left(self._grams, gram)  # once per n-gram: its row is cached
+        first, last = self._starts[k], self._starts[k + 1]
+        langs = self._lang_of[first:last]
+        row = np.zeros(len(self.langs))
+        row[langs] = self._counts[first:last] / self._totals[len(gram) - 1][langs]
         self._row_bytes += _ROW_BYTES
         if self._row_bytes > ROW_CACHE_BYTES:
             self._rows.clear()
             self._row_bytes = _ROW_BYTES
-        array = self._rows[gram] = np.array(row)
-        return array
+        self._rows[gram] = row
+        return row
 
     def _text(self, text: str) -> str:
         """Detector.append (one call, default 10,000-character limit) and cleaning_text."""

@@ -41,8 +41,14 @@ class Metadata:
 
 
 # What a footer adds to a publisher's name: a platform credit, a rights notice, an age rating.
+# "Powered by" as the platforms' own footers say it in each language (WordPress's among them).
+_POWERED_BY = (
+    r"(?:(?:proudly\s+)?powered\s+by|(?:fièrement\s+)?propulsé\s+par|stolz\s+präsentiert\s+von"
+    r"|betrieben\s+mit|funciona\s+(?:gracias\s+a|con)|con\s+la\s+tecnología\s+de"
+    r"|(?:сайт\s+)?работает\s+на)\b"
+)
 _DECORATION = re.compile(
-    r"\s*(?:[·|•,;:–—-]\s*)?(?:(?:proudly\s+)?powered\s+by\b|(?:site\s+|theme\s+|web)?design(?:ed)?"
+    r"\s*(?:[·|•,;:–—-]\s*)?(?:" + _POWERED_BY + r"|(?:site\s+|theme\s+|web)?design(?:ed)?"
     r"\s+by\b|theme\s+by\b|all\s+rights\s+reserved|все\s+права\s+защищены|alle\s+rechte"
     r"\s+vorbehalten|tous\s+droits\s+réservés|todos\s+los\s+derechos\s+reservados"
     r"|сетевое\s+издание\b).*$"
@@ -280,8 +286,8 @@ _NAV_WORDS = frozenset(
 )
 
 
+# A rule id's prefix is its category (rules/*.toml: file, category and prefix aligned).
 _LIST_CATEGORIES = frozenset({"related-lists", "comments"})
-_LIST_RULES = frozenset({"related", "comments"})  # their rule ids' prefixes
 _UPDATED = re.compile(
     r"^\W*(?:(?:last\s+)?updated|обновлено|изменено|(?:zuletzt\s+)?aktualisiert|stand\b"
     r"|mis\s+à\s+jour|actualisé|actualizado|última\s+actualización)",
@@ -482,11 +488,12 @@ def merge_html(
     scan: Metadata | None = None
     if meta.published is None or meta.modified is None:
         url = getattr(html, "_url", None)
+        meta_date = html_meta_date(raw_html) if meta.published is None else None
         scan, shown = html_text_dates(
-            html, raw_html, language, url, fetched_at, meta.copyright_year
+            html, raw_html, language, url, fetched_at, meta.copyright_year, meta_date
         )
     if meta.published is None and scan is not None:
-        _html_published(meta, html, raw_html, scan, shown, widgets, language, fetched_at)
+        _html_published(meta, html, raw_html, meta_date, scan, shown, widgets, language, fetched_at)
     if meta.modified is None:
         modified = html_meta_date(raw_html, _MODIFIED_KEYS)
         if modified is not None:
@@ -495,6 +502,8 @@ def merge_html(
             meta.modified, meta.modified_source = scan.modified, scan.modified_source
     meta.publisher = publisher or (scan.publisher if scan is not None else None)
     meta.author = meta.author or normalise_author(getattr(html, "author", None))
+    if meta.author is None and scan is not None:
+        meta.author = scan.author  # a dated byline's name ("By Jane Doe · May 2, 2024")
     meta.category = meta.category or normalise_name(getattr(html, "category", None))
 
 
@@ -502,6 +511,7 @@ def _html_published(
     meta: Metadata,
     html: Any,
     raw_html: str,
+    meta_date: str | None,
     scan: Metadata,
     shown: set[str],
     widgets: list[str],
@@ -515,14 +525,16 @@ def _html_published(
     often than the reverse; htmldate alone is kept only when its day is one the page shows
     (or its meta tags state), since a day shown nowhere is most often a template's date.
     """
-    meta_date = html_meta_date(raw_html)
     guess = parse_date(html.date, language) if html.date else None
     if guess and year_only(guess, raw_html):
         guess = None  # a year is not a day; the lead's dateline has no year either
     value, source = scan.published, scan.published_source
     if value is None:
         value, source = guess, "html-meta"
-        stated = meta_date is not None and value is not None and meta_date[:10] == value[:10]
+        stated = value is not None and (
+            (meta_date is not None and meta_date[:10] == value[:10])
+            or url_date(getattr(html, "_url", None)) == value[:10]  # the URL states it too
+        )
         if value and value[:10] in widgets and not stated:
             value = None  # htmldate's guess is the viewing-day widget, not the article's
         if value and shown and value[:10] not in shown:
@@ -536,6 +548,9 @@ def _html_published(
                 value = meta_date
             elif not stated:
                 value = None
+    month = url_month(getattr(html, "_url", None))
+    if value and month and value[:7] != month and meta_date and meta_date[:7] == month:
+        value, source = meta_date, "html-meta"  # the URL's /2023/10/ says the meta tags' month
     if value and meta_date and meta_date[:10] == value[:10]:
         value, source = meta_date, "html-meta"  # the same day, with its time and offset
     # The copyright year is not held against it (the scan holds its labels to it): a stale
@@ -635,11 +650,12 @@ _OTHER_LABEL = re.compile(
     r"|aktuelle\s+zeit|current\s+time|revision|deadline|frist|termin|event|veranstaltung"
     r"|geboren|\bborn\b|\bdu\b|\bau\b|\bdel\b|\bal\b|\bс\b|\bпо\b|copyright|©|\bab\b|\bam\s+\w+\s+\d"
     r"|reply|antworten|répondre|responder|ответить|says|sagt|schreibt|wrote|\bzum\b|seit|since"
-    r"|expires|valid|gültig|erscheint|coming|ends|starts|beginn|abgerufen|retrieved|accessed)",
+    r"|expires|valid|gültig|erscheint|coming|ends|starts|beginn|abgerufen|retrieved|accessed"
+    r"|\(@\w+\))",  # "— Jane Doe (@jane) March 3, 2024": an embedded post's signature
     re.IGNORECASE,
 )
 _PAGE_TITLE_SPLIT = re.compile(r"\s+[|–—·»-]\s+|\s*\|\s*")  # not ":", which headlines use
-_SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
+_SLASHED_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
 # A one-digit day only before "/" or the end: "/2023/10/3-fragen" is a slug starting "3-".
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d\d(?=/|$|\.html?|[-_](?!\d))|\d(?=/|$))"
@@ -651,6 +667,12 @@ _LABEL_ONLY = re.compile(
     r"|обновлено|изменено)\W*(?:on|am|le|el|at)?\W*$",
     re.IGNORECASE,
 )
+# A post's footer names its date before the verb: "Dieser Beitrag wurde am 3. Mai 2011 um 10:00
+# Uhr veröffentlicht", "<Title> wurde am … gepostet" (WordPress themes' German wording).
+_POSTED_AFTER = re.compile(
+    r"[^.!?]{0,30}?\b(?:veröffentlicht|gepostet|publiziert|geschrieben)\b", re.IGNORECASE
+)
+_THIS_POST = re.compile(r"\b(?:beitrag|eintrag|artikel|post|blogpost|gepostet)\b", re.IGNORECASE)
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|автор|текст)\s+[^\W\d_]", re.IGNORECASE)
 _WORD4 = re.compile(r"[^\W\d_]{4,}")  # a word, not a zone name (GMT) or "am"
 _RANGE_START = re.compile(r"\d\.?\s*(?:[-–—]|bis|to|au|al|до)\s*$", re.IGNORECASE)
@@ -678,8 +700,7 @@ _BYLINE_NAME = re.compile(
     re.IGNORECASE,
 )
 _POWERED = re.compile(
-    r"^\W*(?:©\s*)?(?P<name>[^·|•©]{2,60}?)\s*[·|•–—-]\s*(?:proudly\s+)?powered\s+by\b",
-    re.IGNORECASE,
+    r"^\W*(?:©\s*)?(?P<name>[^·|•©]{2,60}?)\s*[·|•–—-]\s*" + _POWERED_BY, re.IGNORECASE
 )
 _RIGHTS = re.compile(
     r"^[\s|·–—-]*(?P<name>[^©\d]{2,60}?)[\s.,;:|—–-]*(?:all\s+rights\s+reserved|все\s+права\s+защищены"
@@ -687,7 +708,10 @@ _RIGHTS = re.compile(
     re.IGNORECASE,
 )
 _DISTRIBUTED = re.compile(r"\bdistributed\s+by\s+(?P<name>[^.,;|()]{2,60})", re.IGNORECASE)
-_FOOTER_WORDS = ("powered", "rights", "права", "rechte", "droits", "derechos", "distributed")
+_FOOTER_WORDS = (
+    "powered", "rights", "права", "rechte", "droits", "derechos", "distributed", "propulsé",
+    "präsentiert", "betrieben", "funciona", "tecnología", "работает",
+)  # fmt: skip
 FOOTER_UNITS = 40  # a footer's credit lines stand in the page's last units
 
 
@@ -731,17 +755,34 @@ def url_date(url: str | None) -> str | None:
         return None
 
 
-def _day_first(text: str, url: str | None) -> bool | None:
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/")
+
+
+def url_month(url: str | None) -> str | None:
+    """The year and month a URL's path states (`/2023/10/slug`: "2023-10"), or None."""
+    found = _URL_MONTH.search(url or "")
+    return f"{found[1]}-{int(found[2]):02d}" if found else None
+
+
+def _day_first(text: str, url: str | None, stated: str | None = None) -> bool | None:
     """Whether the page writes 03/04 as 3 April: its own slashed dates tell (a 14/04 or a
-    04/14), else its domain (en-GB, .au, …); None leaves it to the language."""
+    04/14), else the date its meta tags state (`2/11/2023` beside `2023-11-02`), else its
+    domain (en-GB, .au, …); None leaves it to the language."""
     dmy = mdy = 0
-    for first, second in _SLASHED_DATE.findall(text):
+    agree = {False: 0, True: 0}
+    for first, second, year in _SLASHED_DATE.findall(text):
         if int(first) > 12 >= int(second):
             dmy += 1
         elif int(second) > 12 >= int(first):
             mdy += 1
+        elif stated and first != second and year[-2:] == stated[2:4]:
+            day_month = (int(stated[8:10]), int(stated[5:7]))
+            if (int(first), int(second)) in (day_month, day_month[::-1]):
+                agree[(int(first), int(second)) == day_month] += 1
     if dmy != mdy:
         return dmy > mdy
+    if agree[True] != agree[False]:
+        return agree[True] > agree[False]
     host = (url or "").split("//", 1)[-1].split("/", 1)[0]
     if host.endswith(_DMY_TLDS):
         return True
@@ -781,6 +822,30 @@ def _headline_index(units: Sequence[Unit], title: str | None) -> int | None:
 HEADLINE_SEARCH = 200  # units searched for the repeated page title
 
 
+def _headline_indices(units: Sequence[Unit], title: str | None, first: int | None) -> list[int]:
+    """Every unit that shows the headline: the one taken as the title (`first`), the lines
+    that repeat the title, and those that repeat the page title the scrape starts with (or
+    its part before the site's name). A sticky header or a breadcrumb repeats the headline
+    above the article's own; the byline date stands under one of them, and which one the
+    title passes took is no evidence."""
+    keys = {_title_key(title)} if title else set()
+    if title and ":" in title:  # a kicker on a line of its own: "Kicker:" above "Headline"
+        keys.add(_title_key(title.split(":", 1)[1]))
+    if units:
+        keys.update(_title_parts(units[0].text))
+    keys = {k for k in keys if len(k) >= 8 and " " in k}
+    out = {first} if first is not None else set()
+    if keys:
+        shortest, longest = min(map(len, keys)), max(map(len, keys))
+        for unit in units[1:HEADLINE_SEARCH]:
+            if not shortest * 0.8 <= len(unit.text) <= longest * 1.5 + 20:
+                continue
+            key = _title_key(unit.text)
+            if key and any(key == k or (len(k) > 20 and key.startswith(k)) for k in keys):
+                out.add(unit.index)
+    return sorted(out)
+
+
 def _before_byline(units: Sequence[Unit]) -> int | None:
     """The unit just above the first byline (`By Jane Doe`, `Von …`, `Автор: …`) that stands
     before the story's first paragraph: where a page prints its headline."""
@@ -803,7 +868,7 @@ def repeated_headline(units: Sequence[Unit]) -> str | None:
     if index is None or is_body_like(units[index]) or not _looks_like_headline(units[index].text):
         return None
     units[index].removed_by = "meta.title"
-    if units[0].kept or units[0].removed_by.startswith("generic."):
+    if units[0].removed_by is None or units[0].removed_by.startswith("generic."):
         units[0].removed_by = "meta.repeated-title"
     return units[index].text
 
@@ -825,7 +890,7 @@ def _candidates(
             continue
         if len(text) > 400 or not _MAY_HAVE_DATE.search(text):
             continue
-        if unit.removed_by and unit.removed_by.partition(".")[0] in _LIST_RULES:
+        if unit.removed_by and unit.removed_by.partition(".")[0] in _LIST_CATEGORIES:
             continue  # a teaser's or a comment's date, as a rule already said
         found = find_dates(text, language, day_first)
         previous = 0
@@ -833,6 +898,7 @@ def _candidates(
             before = text[max(previous, item.start - LABEL_REACH) : item.start]
             previous = item.end
             label: str | None = None
+            after = False
             if _MODIFIED_LABEL.search(before):
                 label = "modified"
             elif _PUBLISHED_LABEL.search(before):
@@ -843,12 +909,15 @@ def _candidates(
                 or _OTHER_LABEL.match(text, item.end)
             ):
                 label = "other"
+            elif _POSTED_AFTER.match(text, item.end) and _THIS_POST.search(text):
+                label, after = "published", True
             elif _BYLINE.match(text):
                 label = "byline"
             elif previous_label and not _WORD4.search(before):
                 label = previous_label
             rest = len(text) - sum(len(f.text) for f in found)
-            prose = (rest > 100 and (label is None or item.start > LABEL_REACH)) or (
+            near = item.start <= LABEL_REACH or after
+            prose = (rest > 100 and (label is None or not near)) or (
                 label is None and item.start > 0 and is_body_like(unit)
             )
             widget = label is None and bool(WEEKDAY.match(text)) and rest < 20
@@ -879,6 +948,7 @@ def text_dates(
     url: str | None,
     fetched_at: str | None,
     title: str | None,
+    stated: str | None = None,
 ) -> set[str]:
     """Published, modified and page dates from every dateline and byline of a scrape.
 
@@ -891,11 +961,14 @@ def text_dates(
         return set()
     footer_publisher(meta, units)
     text = "\n".join(u.text for u in units[:400] if "/" in u.text)
-    cands = _candidates(units, language, _day_first(text, url))
+    cands = _candidates(units, language, _day_first(text, url, stated))
     if not cands:
         return set()
     in_url = url_date(url)
     head = _headline_index(units, title)
+    heads = _headline_indices(units, title, head)
+    if head is None and heads:
+        head = heads[0]
     if meta.author is None:
         meta.author = next(
             (byline_author(units[c.index].text) for c in cands if c.label == "byline"), None
@@ -907,7 +980,7 @@ def text_dates(
         (
             u.index
             for u in units[lead:]
-            if u.removed_by and u.removed_by.partition(".")[0] in _LIST_RULES
+            if u.removed_by and u.removed_by.partition(".")[0] in _LIST_CATEGORIES
         ),
         len(units),
     )
@@ -940,9 +1013,9 @@ def text_dates(
     source = "byline"
 
     def distance(c: _Candidate) -> float:
-        if head is None:
+        if not heads:
             return c.index
-        return c.index - head if c.index > head else (head - c.index) * 1.5 + 0.5
+        return min(c.index - h if c.index > h else (h - c.index) * 1.5 + 0.5 for h in heads)
 
     labelled = [c for c in usable if c.label == "published" and not c.listed]
     # A label above the story's first paragraph is the page's; one below it may be a
@@ -954,9 +1027,12 @@ def text_dates(
         window = [
             c
             for c in usable
-            if not c.listed and head - DATE_WINDOW_BEFORE <= c.index <= head + DATE_WINDOW_AFTER
+            if not c.listed
+            and any(h - DATE_WINDOW_BEFORE <= c.index <= h + DATE_WINDOW_AFTER for h in heads)
         ]
         chosen = min(window, key=distance) if window else None
+        if chosen is not None and chosen.label == "published":
+            source = "label"  # a post footer's "… wurde am <date> veröffentlicht"
         if chosen is None and labelled:
             chosen, source = min(labelled, key=distance), "label"
     else:  # no headline found: a dateline just above the first paragraph
@@ -983,7 +1059,10 @@ def text_dates(
 # (trafilatura's article text often leaves the byline out). Regexes over the markup, not a
 # walk of the parsed tree: a date needs lines, not a DOM, and the walk cost 4x as much.
 _INVISIBLE = re.compile(
-    r"<(script|style|noscript|template|svg|head|select)\b[^>]*>.*?</\1\s*>|<!--.*?-->",
+    r"<(script|style|noscript|template|svg|head|select)\b[^>]*>.*?</\1\s*>|<!--.*?-->"
+    # An embedded post (tweet, Instagram, TikTok) is another page, with that page's date.
+    r"|<blockquote\b[^>]*class=[\"'][^\"']*\b(?:twitter-tweet|instagram-media|tiktok-embed)"
+    r"[^>]*>.*?</blockquote\s*>",
     re.IGNORECASE | re.DOTALL,
 )
 _BLOCK_TAG = re.compile(
@@ -1011,6 +1090,7 @@ def html_text_dates(
     url: str | None,
     fetched_at: str | None,
     copyright: int | None,
+    stated: str | None = None,
 ) -> tuple[Metadata, set[str]]:
     """`text_dates` on the page's whole visible text (`page_text`), in a Metadata of its own;
     with the days the page shows."""
@@ -1019,4 +1099,4 @@ def html_text_dates(
     found = Metadata(copyright_year=copyright)
     units, _ = make_units(page_text(raw_html, html.title))
     apply_dateline(found, units, language, fetched_at)
-    return found, text_dates(found, units, language, url, fetched_at, html.title)
+    return found, text_dates(found, units, language, url, fetched_at, html.title, stated)

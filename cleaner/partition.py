@@ -14,11 +14,13 @@ anything else is read whole by `read_inputs`, as without parts.
 
 from __future__ import annotations
 
+import copy
 import io
 import mmap
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cleaner.inputs import (
     DEFAULT_MAX_BYTES,
@@ -28,6 +30,9 @@ from cleaner.inputs import (
     safe_name,
     sniff_kind,
 )
+
+if TYPE_CHECKING:
+    from cleaner.sources import Sources
 
 PART_BYTES = 16 * 1024 * 1024  # ~6,000 seed-sized records: seconds of cleaning per task
 _COUNT_BLOCK = 16 * 1024 * 1024
@@ -107,24 +112,17 @@ def _cuttable(raw: str, kind: str) -> bool:
     return effective == "jsonl"
 
 
-def partitioned(
-    paths: Iterable[str],
-    read: Callable[[list[str]], Iterator[Item]],
-    *,
-    kind: str = "auto",
-    part_bytes: int | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> Iterator[Item | Part]:
-    """The inputs of `paths` in order: a JSON Lines file bigger than `part_bytes` (default
-    `PART_BYTES`) as its `Part`s, everything else as `read([path])` gives it (`read([])`:
-    standard input)."""
+def partitioned(sources: Sources, *, part_bytes: int | None = None) -> Iterator[Item | Part]:
+    """The inputs of `sources` in order: a JSON Lines file bigger than `part_bytes` (default
+    `PART_BYTES`) as its `Part`s, everything else as `sources.read()` gives it."""
     part_bytes = part_bytes or PART_BYTES
-    paths = list(paths)
-    if not paths:
-        yield from read([])
+    if not any(_cuttable(raw, sources.kind) for raw in sources.paths):
+        yield from sources.read()
         return
-    for raw in paths:
-        if _cuttable(raw, kind) and os.path.getsize(raw) > part_bytes:
-            yield from cut(safe_name(raw), raw, part_bytes, max_bytes)
+    for raw in sources.paths:
+        if _cuttable(raw, sources.kind) and os.path.getsize(raw) > part_bytes:
+            yield from cut(safe_name(raw), raw, part_bytes, sources.max_bytes)
         else:
-            yield from read([raw])
+            one = copy.copy(sources)  # the same options (and standard input), one path
+            one.paths = [raw]
+            yield from one.read()

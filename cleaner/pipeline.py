@@ -176,7 +176,7 @@ def draft(
     # trafilatura already found the HTML's article: the generic classifier is for text (and
     # for HTML too big for trafilatura, reduced to a plain tag strip)
     generic = options.generic and (kind == "text" or limited)
-    anchor = apply_generic(units, hint) if generic else None
+    anchor = apply_generic(units, hint, ruleset) if generic else None
     title = _decide_title(
         units,
         headline,
@@ -243,7 +243,7 @@ def _decide_title(
         if title is None:
             title = units[anchor].text
         units[anchor].removed_by = "meta.title"
-        if units[0].kept or units[0].removed_by.startswith("generic."):
+        if units[0].removed_by is None or units[0].removed_by.startswith("generic."):
             units[0].removed_by = "meta.repeated-title"
     elif title is None and model_head and (head := model_headline(units)) is not None:
         title = units[head].text  # the headline the body model kept above the body

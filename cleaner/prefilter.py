@@ -21,10 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from importlib import resources
-from re import _constants as sre  # the parser's opcodes (Python >= 3.11)
-from re import _parser as sre_parse
+from importlib import import_module, resources
 from typing import Any
+
+# The regular-expression parser and its opcodes (Python >= 3.11): private modules, which the
+# type stubs do not describe, so their names are Any here.
+sre: Any = import_module("re._constants")
+sre_parse: Any = import_module("re._parser")
 
 # Case folding leaves the dotless ı and the dot of İ (i + U+0307) apart from i, which a
 # case-insensitive `i` matches: folded text maps them to i.

@@ -2,6 +2,9 @@
 
 (a) each rule alone removes its remove-examples and keeps its keep-examples; (b) the whole rule
 set keeps every keep-example, which catches one rule eating another's protected text.
+
+Also the rules as `cleaner rules list` and `rules show` print them (`rule_table`, `describe`,
+`example_line`), so that the registry reads the same wherever it is shown.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 
 from cleaner.engine import apply_rules
 from cleaner.lines import make_units
-from cleaner.ruleset import Rule, Ruleset
+from cleaner.ruleset import CATEGORIES, Rule, Ruleset
 
 
 def removed_by(example: str, rules: Sequence[Rule]) -> set[str]:
@@ -20,7 +23,7 @@ def removed_by(example: str, rules: Sequence[Rule]) -> set[str]:
     apply_rules(units, rules, positional=False)
     out = {u.removed_by for u in units if u.removed_by}
     out |= {u.prefix_rule for u in units if u.prefix_rule}
-    return out  # type: ignore[return-value]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +78,48 @@ def check_ruleset(ruleset: Ruleset) -> list[str]:
     for rule in ruleset:
         problems.extend(check_rule(rule, ruleset.rules))
     return problems
+
+
+def rule_table(ruleset: Ruleset, category: str | None = None) -> list[tuple[str, ...]]:
+    """One row per rule (of `category`, if given): id, category, languages ("*": all), what it
+    removes ("code": decided in code, no pattern), description."""
+    rows = [
+        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove if not r.code else "code",
+         r.description)
+        for r in ruleset.all_rules()
+    ]  # fmt: skip
+    return [row for row in rows if not category or row[1] == category]
+
+
+def table_line(row: tuple[str, ...]) -> str:
+    """A row of `rule_table` in aligned columns."""
+    rule_id, category, languages, remove, description = row
+    return f"{rule_id:<34} {category:<16} {languages:<14} {remove:<8} {description}"
+
+
+def describe(rule: Rule) -> list[str]:
+    """The rule as `rules show` prints it before its examples: id and category, description,
+    former ids, properties, file, and (a pattern rule) where it looks, languages, pattern and
+    keywords."""
+    lines = [f"{rule.id}  ({rule.category}: {CATEGORIES[rule.category]})", f"  {rule.description}"]
+    if rule.aliases:
+        lines.append(f"  formerly: {', '.join(rule.aliases)}")
+    if rule.properties():
+        lines.append(f"  properties: {', '.join(rule.properties())}")
+    if rule.code:
+        lines.append(f"  file: {rule.source_file}; decided in code by {rule.code} (no pattern)")
+        return lines
+    return lines + [
+        f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}",
+        f"  languages: {', '.join(sorted(rule.languages)) or 'all'}",
+        f"  pattern: {rule.pattern_text}",
+        f"  keywords: {', '.join(rule.keywords) or '(none: tried on every line)'}",
+    ]
+
+
+def example_line(result: ExampleResult) -> str:
+    """One example's outcome: PASS or FAIL, what it should do, the example, why it failed."""
+    mark = "PASS" if result.problem is None else "FAIL"
+    verb = "removes:" if result.kind == "remove" else "keeps:  "
+    reason = f"  ({result.problem})" if result.problem else ""
+    return f"  {mark} {verb} {result.example}{reason}"

@@ -30,7 +30,7 @@ import re
 import time
 import tomllib
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -128,10 +128,12 @@ class RuleTimeoutWarning(UserWarning):
         self.rule_id = rule_id
 
 
+# A rule's true-or-false properties (see Rule): what later passes do with the lines it removed.
+FLAGS = ("inline", "ad_mark", "metadata")
 _ALLOWED_KEYS = {
     "id", "category", "description", "pattern", "phrases", "ignore_case", "keywords",
     "remove", "languages", "where", "max_words", "date_source", "aliases", "preview",
-    "examples_remove", "examples_keep", "code",
+    "examples_remove", "examples_keep", "code", *FLAGS,
 }  # fmt: skip
 
 
@@ -162,6 +164,15 @@ class Rule:
     # that applies it. It has no pattern; it is registered so that every id a removal can
     # carry is listed, shown and documented like the others.
     code: str = ""
+    # What the passes after the rules make of a line this rule removed (rule properties, so
+    # that behaviour never hangs on an id's prefix): `inline`, an insert found inside articles
+    # (ads, editorial notes), which the body model reads as such rather than as the page's
+    # edge; `ad_mark`, an ad label or marking whose short next lines are the ad's own copy
+    # (generic.ad-copy); `metadata`, a line taken into a field (the headline, a date), which
+    # the body model does not see at all.
+    inline: bool = False
+    ad_mark: bool = False
+    metadata: bool = False
     # The compiled regex.Pattern of `pattern_text`: set on first use (`compile`), so that a
     # copy made with dataclasses.replace() compiles its own pattern again.
     matcher: Any = field(default=None, init=False, compare=False, repr=False)
@@ -176,6 +187,10 @@ class Rule:
                 raise ValueError(f"rule {self.id} has no pattern")
             object.__setattr__(self, "matcher", regex.compile(self.pattern_text, self.flags))
         return self.matcher
+
+    def properties(self) -> tuple[str, ...]:
+        """The names of the properties (FLAGS) set on this rule, for listings and docs."""
+        return tuple(name for name in FLAGS if getattr(self, name))
 
     def applies_to(self, language: str | None) -> bool:
         return not self.languages or language is None or language in self.languages
@@ -225,6 +240,7 @@ class Ruleset:
     files: tuple[str, ...] = ()
     code_rules: tuple[Rule, ...] = ()  # the rules decided in code (`Rule.code`)
     _by_id: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
+    _having: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for rule in self.all_rules():
@@ -239,10 +255,21 @@ class Ruleset:
     def get(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
 
+    def having(self, flag: str) -> frozenset[str]:
+        """The ids of the rules with the property `flag` (one of FLAGS) set: what a pass
+        tests a unit's `removed_by` against."""
+        ids = self._having.get(flag)
+        if ids is None:
+            if flag not in FLAGS:
+                raise ValueError(f"no rule property {flag!r} (one of: {', '.join(FLAGS)})")
+            ids = frozenset(rule.id for rule in self.all_rules() if getattr(rule, flag))
+            self._having[flag] = ids
+        return ids
+
     def __len__(self) -> int:
         return len(self.rules)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
 
 
@@ -334,6 +361,9 @@ def _parse_rule(data: dict[str, Any], file: str, position: int = 0, *, lazy: boo
         source_file=file,
         pattern_text=pattern,
         flags=flags,
+        inline=_flag(data, "inline", where),
+        ad_mark=_flag(data, "ad_mark", where),
+        metadata=_flag(data, "metadata", where),
     )
     if compiled is not None:
         object.__setattr__(rule, "matcher", compiled)  # checked above: not compiled twice
@@ -366,7 +396,18 @@ def _code_rule(
         source_file=file,
         builtin=True,
         code=code,
+        inline=_flag(data, "inline", where),
+        ad_mark=_flag(data, "ad_mark", where),
+        metadata=_flag(data, "metadata", where),
     )
+
+
+def _flag(data: dict[str, Any], name: str, where: str) -> bool:
+    """One of the rule's properties (FLAGS): true or false, nothing else; false if absent."""
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise RuleFileError(f"{where}: '{name}' must be true or false")
+    return value
 
 
 def may_backtrack(pattern: str) -> bool:

@@ -82,6 +82,10 @@ def render_rules() -> str:
         "Generated from `rules/*.toml` by `scripts/gen_docs.py` (`make docs`);",
         "`tests/test_docs.py` fails when this file is stale. `cleaner rules show ID` prints one",
         "rule and runs its examples.\n",
+        "Properties say what later passes make of a line a rule removed: `inline`, an insert",
+        "found inside articles (an ad, an editorial note), which the body model reads as such;",
+        "`ad_mark`, an ad label or marking whose short next lines are the ad's copy",
+        "(`generic.ad-copy`); `metadata`, a line taken into a field, unseen by the body model.\n",
     ]
     by_category: dict[str, list[str]] = {}
     for rule in ruleset.all_rules():
@@ -96,6 +100,8 @@ def render_rules() -> str:
             )
         if rule.aliases:
             lines.append(f"- formerly: {', '.join(f'`{a}`' for a in rule.aliases)}")
+        if rule.properties():
+            lines.append(f"- properties: {', '.join(f'`{p}`' for p in rule.properties())}")
         lines.append(f"- file: `{rule.source_file}`")
         for example in rule.examples_remove:
             lines.append(f"- removes: `{_cell(example)}`")

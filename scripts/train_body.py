@@ -112,7 +112,7 @@ def _capture(raw: str, kind: str, url: str | None) -> tuple[list[str], np.ndarra
     """Run the pipeline with the body finder replaced by a recorder."""
     got: dict = {}
 
-    def record(units, language):  # type: ignore[no-untyped-def]
+    def record(units, language, ruleset=None):  # type: ignore[no-untyped-def]
         seq = body_sequence(units)
         got["texts"] = [u.text for u in seq]
         got["kept"] = np.array([u.kept for u in seq], dtype=bool)

@@ -74,6 +74,11 @@ BAD = {
         "user.typo",
         "unknown field(s) patern",
     ),
+    "flag-not-boolean": (
+        GOOD.replace('category = "copyright"', 'category = "copyright"\ninline = "yes"'),
+        "user.footer",
+        "'inline' must be true or false",
+    ),
     "duplicate-id": (
         GOOD + GOOD,
         "user.footer",

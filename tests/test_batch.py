@@ -90,7 +90,7 @@ def test_a_worker_that_dies_fails_only_its_input_and_never_hangs() -> None:
     )
     assert time.monotonic() - started < 60
     assert [r for r in results if isinstance(r, InputFailure)] == [
-        InputFailure("poison", WORKER_DIED)
+        InputFailure("poison", WORKER_DIED, doc_id="poison")
     ]
     assert [r if isinstance(r, str) else r.source for r in results] == [i.source for i in items]
     assert warned and "worker process died" in warned[0]

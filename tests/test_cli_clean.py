@@ -225,18 +225,20 @@ def test_size_limit_on_stdin_and_gzip_bomb(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_large_text_is_cleaned_in_roughly_linear_time() -> None:
-    """5 MB takes about ten times what 0.5 MB takes, not a hundred (quadratic); generous bounds."""
+    """5 MB takes about ten times what 0.5 MB takes, not a hundred (quadratic); generous bounds.
+
+    CPU time, not wall time: other processes on a shared machine must not fail it."""
     from cleaner import clean
 
     paragraph = EN + "\n"
     half = paragraph * (512 * 1024 // len(paragraph))
     five = half * 10
-    start = time.perf_counter()
+    start = time.process_time()
     small = clean(half)
-    t_half = time.perf_counter() - start
-    start = time.perf_counter()
+    t_half = time.process_time() - start
+    start = time.process_time()
     large = clean(five)
-    t_five = time.perf_counter() - start
+    t_five = time.process_time() - start
     assert large.text.count("harbour budget") > 9.9 * small.text.count("harbour budget")
     assert t_five < 30 * t_half + 2, (t_half, t_five)
     assert t_five < 90
@@ -247,9 +249,9 @@ def test_a_long_line_without_spaces_is_cleaned_in_linear_time() -> None:
 
     blob = "QUJDRA+/" * 7_500  # 60,000 characters of base64, as inlined images are
     text = f"{EN}\n{blob}\n\n{EN}"
-    start = time.perf_counter()
+    start = time.process_time()
     clean(text)
-    assert time.perf_counter() - start < 1.5
+    assert time.process_time() - start < 1.5
 
 
 # --- JSON Lines, gzip, WARC -----------------------------------------------------------------
@@ -301,8 +303,9 @@ def test_jsonl_records_that_are_not_documents(tmp_path: Path) -> None:
     assert [line.split(": ", 2)[1] for line in lines] == [f"{path}:2", f"{path}:3", f"{path}:4"]
     assert "Traceback" not in result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    # input ids pass through unchanged; each failed record has an error record in its place
-    assert [r["id"] for r in records] == [1, f"{path}:2", "3", f"{path}:4", 5]
+    # input ids pass through unchanged, in error records too (3 and 4 stay numbers); each
+    # failed record has an error record in its place
+    assert [r["id"] for r in records] == [1, f"{path}:2", 3, 4, 5]
     assert [("error" in r) for r in records] == [False, True, True, True, False]
     assert "\ufffd" in records[4]["text"] and records[4]["note"] == "\ufffd"
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from cleaner.cli.common import progress
+from cleaner.console import progress
 
 
 class Terminal(io.StringIO):

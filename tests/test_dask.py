@@ -91,9 +91,10 @@ def test_a_big_json_lines_file_is_shared_by_the_workers_in_parts(
     from cleaner.dask import clean_on_cluster
     from cleaner.inputs import read_inputs
     from cleaner.partition import Part, partitioned
+    from cleaner.sources import Sources
 
     path = _jsonl(tmp_path, 150)
-    units = list(partitioned([str(path)], read_inputs, part_bytes=8000))
+    units = list(partitioned(Sources([str(path)]), part_bytes=8000))
     assert sum(isinstance(unit, Part) for unit in units) >= 6
     here = [
         getattr(r, "reason", None) or r.to_record() for r in clean_batch(read_inputs([str(path)]))
@@ -287,3 +288,32 @@ def test_a_worker_killed_during_archive_dask_loses_nothing(tmp_path: Path) -> No
     assert _export(dask) == _export(one)
     left = sorted(p.name for p in (tmp_path / "shards").glob("*"))
     assert not (tmp_path / "shards").exists(), left  # every shard merged and removed
+
+
+def test_a_local_cluster_whose_forked_workers_hang_starts_spawned_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    import cleaner.dask
+
+    if sys.platform != "linux":
+        pytest.skip("workers are forked on Linux only")
+    tried: list[str] = []
+    real = cleaner.dask._local_cluster
+
+    def starting(workers: int, processes: bool, dashboard: bool, method: str) -> object:
+        tried.append(method)
+        if method == "fork":  # what LocalCluster raises when a nanny's worker never starts
+            raise RuntimeError("Nanny failed to start.")
+        return real(workers, False, dashboard, method)  # threads: quick
+
+    monkeypatch.setattr(cleaner.dask, "_local_cluster", starting)
+    client = cleaner.dask.client_for("local:1")
+    try:
+        assert client.submit(sum, [1, 2]).result() == 3
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    assert tried == ["fork", "spawn"]

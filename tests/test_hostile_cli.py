@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cleaner.cli import cli
-from cleaner.cli.output import dumps, one_line
+from cleaner.render import dumps, one_line
 
 EN = (
     "The city council approved the new harbour budget on Tuesday after a long debate.\n\n"
@@ -143,7 +143,7 @@ def test_json_output_is_never_nan() -> None:
 # --- WARC ----------------------------------------------------------------------------------
 
 
-def _warc_record(uri: str, body: bytes, length: int | None = None) -> bytes:
+def _warc_record(uri: str, body: bytes, length: int | str | None = None) -> bytes:
     http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + body
     head = (
         f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\n"
@@ -167,6 +167,93 @@ def test_warc_record_with_a_too_small_content_length_is_reported(tmp_path: Path)
     assert "http://example.com/2" in line and "Content-Length" in line
     urls = [json.loads(x)["url"] for x in result.stdout.splitlines()]
     assert urls == ["http://example.com/1", "http://example.com/3"]
+
+
+# Records whose header (or HTTP head) cannot be read, and junk between records: each fails
+# alone, named by file, record number and offset; the records after it are still read.
+_BAD_RECORDS = {
+    "letters for a length": _warc_record("http://example.com/b", b"x", length="abc"),
+    "a negative length": _warc_record("http://example.com/b", b"x", length=-5),
+    "an overflowing length": _warc_record("http://example.com/b", b"x", length=10**25),
+    "no length": b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://example.com/b"
+    b"\r\n\r\nHTTP/1.1 200 OK\r\n\r\n<p>the rest of the file would be its body</p>\r\n\r\n",
+    "binary junk in the header": b"WARC/1.0\r\nWARC-Type: response\r\n\xff\xfe\x00\x01"
+    b"\r\nContent-Length: 5\r\n\r\nhello\r\n\r\n",
+    "an unknown version": _warc_record("http://example.com/b", b"x").replace(b"1.0", b"X.Y", 1),
+    "an unknown type": _warc_record("http://example.com/b", b"x").replace(
+        b"response", b"nonsense", 1
+    ),
+    "a status line without a code": _warc_record("http://example.com/b", b"x").replace(
+        b"HTTP/1.1 200 OK", b"GARBAGE LINE", 1
+    ),
+    "junk between records": b"this is not a record\r\nnor is this\r\n",
+}
+
+
+@pytest.mark.parametrize("bad", list(_BAD_RECORDS), ids=str)
+def test_a_bad_warc_record_fails_alone(tmp_path: Path, bad: str) -> None:
+    body = f"<html><body><article><p>{EN}</p></article></body></html>".encode()
+    path = tmp_path / "crawl.warc"
+    first = _warc_record("http://example.com/a", body)
+    path.write_bytes(
+        first
+        + _BAD_RECORDS[bad]
+        + _warc_record("http://example.com/c", body.replace(b"city", b"town"))
+        + _warc_record("http://example.com/d", body.replace(b"city", b"village"))
+    )
+    result = cleaner("clean", "--format", "jsonl", str(path))
+    assert result.returncode == 1, result.stderr
+    [line] = stderr_lines(result)
+    assert line.startswith(f"cleaner: {path}") and f"byte {len(first)}" in line, line
+    if bad != "junk between records":
+        assert "record 2 (" in line, line
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r.get("url") for r in records] == [
+        "http://example.com/a",
+        None,
+        "http://example.com/c",
+        "http://example.com/d",
+    ]
+    # the error record has the id the record would have had: its URI when its header
+    # names one, else FILE#N as for a record without a URI
+    expected = {"binary junk in the header": f"{path}#2", "junk between records": str(path)}
+    assert records[1]["id"] == expected.get(bad, "http://example.com/b"), records[1]
+
+
+def test_error_records_have_the_ids_of_successful_ones(tmp_path: Path) -> None:
+    """A record that fails while it is cleaned (nothing to clean, a limit) has the id its
+    clean record would have had: a JSON Lines record's own id as written, `file:line` when it
+    has none; a WARC record's URI."""
+    path = tmp_path / "batch.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"id": 1, "text": EN},
+                {"id": 2, "text": "  "},
+                {"id": "three", "html": "<p></p>"},
+                {"text": " "},
+                {"text": EN.replace("city", "town")},
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    records = [
+        json.loads(x) for x in cleaner("clean", "--format", "jsonl", str(path)).stdout.splitlines()
+    ]
+    assert [r["id"] for r in records] == [1, 2, "three", f"{path}:4", f"{path}:5"]
+    assert ["error" in r for r in records] == [False, True, True, True, False]
+    warc = tmp_path / "crawl.warc"
+    warc.write_bytes(
+        _warc_record("http://example.com/1", f"<p>{EN}</p>".encode())
+        + _warc_record("http://example.com/2", b"<html><body></body></html>")
+    )
+    records = [
+        json.loads(x) for x in cleaner("clean", "--format", "jsonl", str(warc)).stdout.splitlines()
+    ]
+    assert [r["id"] for r in records] == ["http://example.com/1", "http://example.com/2"]
+    assert "nothing to clean" in records[1]["error"]
 
 
 def test_jsonl_read_as_warc_is_one_line(tmp_path: Path) -> None:
@@ -210,7 +297,7 @@ def test_full_disk_and_closed_stdout_are_one_line(tmp_path: Path) -> None:
 
 
 def test_memory_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cleaner.cli.output import run_cli
+    from cleaner.console import run_cli
 
     def boom() -> None:
         raise MemoryError
@@ -358,7 +445,7 @@ class _Terminal:
 def test_progress_bar_with_a_total(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from cleaner.cli.output import progress
+    from cleaner.console import progress
 
     err = _Terminal()
     monkeypatch.setattr(sys, "stderr", err)
@@ -427,3 +514,57 @@ def test_memory_error_in_rules_check_is_one_line(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(SystemExit) as stopped:
         main(["rules", "check"])
     assert stopped.value.code == 1
+
+
+# --- a worker killed during `cleaner archive --jobs 2` (#18 item 3; `clean`: test_batch.py) --
+
+
+@pytest.mark.slow
+def test_archive_jobs_2_with_a_worker_killed_ends_and_loses_nothing(tmp_path: Path) -> None:
+    """kill -9 one worker of `cleaner archive --jobs 2` mid-run: the dead worker is noticed
+    within 10 s, the inputs in flight are named and cleaned again, the run completes and
+    every record is stored (before #18 the run sat at 0 % CPU forever)."""
+    import signal
+    import threading
+    import time
+
+    path = tmp_path / "many.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for n in range(600):
+            text = EN.replace("city", f"city of district {n}") + f"Note number {n} of the day.\n"
+            handle.write(json.dumps({"id": f"r{n}", "text": text}) + "\n")
+    db = tmp_path / "a.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cleaner", "archive", str(db), str(path), "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    heard: list[tuple[float, str]] = []
+
+    def listen() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            heard.append((time.monotonic(), line))
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        workers = [int(p) for p in found.stdout.split()]
+    assert len(workers) >= 2, "no workers started"
+    time.sleep(0.3)
+    os.kill(workers[0], signal.SIGKILL)
+    killed_at = time.monotonic()
+    proc.wait(timeout=300)
+    listener.join()
+    assert proc.returncode == 0, heard
+    [(noticed, warning)] = [(t, line) for t, line in heard if "worker process died" in line]
+    assert noticed - killed_at < 10, "the dead worker was not noticed in time"
+    assert f"in flight ({path}:" in warning
+    stored = cleaner("export", str(db)).stdout.splitlines()
+    assert sorted(json.loads(x)["id"] for x in stored) == sorted(f"r{n}" for n in range(600))

@@ -77,3 +77,23 @@ def test_several_texts_at_once_give_each_its_own_answer(factory: object) -> None
         group = texts[start : start + size]
         assert profiles.probabilities_many(group) == expected[start : start + size]
         start += size
+
+
+def test_the_shipped_profile_arrays_are_langdetects_profiles() -> None:
+    """cleaner/langdetect_profiles.npz is built from the installed langdetect; rebuild it with
+    `python -m cleaner.langprofiles` when langdetect's profiles change."""
+    from cleaner import langprofiles
+
+    assert langprofiles.same(langprofiles.load(), langprofiles.from_langdetect())
+
+
+def test_the_profile_comparison_sees_a_changed_count() -> None:
+    from cleaner import langprofiles
+
+    shipped = langprofiles.load()
+    counts = shipped.counts.copy()
+    counts[len(counts) // 2] += 1
+    changed = langprofiles.ProfileArrays(
+        shipped.langs, shipped.n_words, shipped.grams, shipped.starts, shipped.lang_of, counts
+    )
+    assert not langprofiles.same(shipped, changed)

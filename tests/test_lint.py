@@ -1,4 +1,4 @@
-"""The code stays ruff-clean (lint and format), as CI sees it."""
+"""The code stays ruff-clean (lint and format) and mypy-clean, as CI sees it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ def _ruff() -> list[str]:
     if found is None:
         pytest.skip("ruff is not installed (make test installs it)")
     return [found]
+
+
+@pytest.mark.slow
+def test_mypy() -> None:
+    """The package type-checks under its import names (scripts/typecheck.py, `make lint`)."""
+    pytest.importorskip("mypy", reason="mypy is not installed (make test installs it)")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "typecheck.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]], ids=["check", "format"])

@@ -11,7 +11,14 @@ import pytest
 
 from cleaner import CleanOptions, clean
 from cleaner.dates import find_dates
-from cleaner.metadata import byline_author, looks_like_menu, normalise_name, url_date
+from cleaner.metadata import (
+    byline_author,
+    looks_like_menu,
+    normalise_name,
+    page_text,
+    url_date,
+    url_month,
+)
 
 BODY = (
     "The county council voted on Tuesday to close the old bridge for repairs, a decision that "
@@ -112,6 +119,11 @@ def test_url_date_decides_between_candidates() -> None:
         ("Le Journal 2024 - Tous droits réservés", "Le Journal"),
         ("El Diario del Sur®", "El Diario del Sur"),
         ("3+2 Media", "3+2 Media"),
+        ("Le Petit Lac · Fièrement propulsé par WordPress", "Le Petit Lac"),
+        ("Talblick | Stolz präsentiert von WordPress", "Talblick"),
+        ("La Voz del Río · Funciona gracias a WordPress", "La Voz del Río"),
+        ("Речной вестник — Сайт работает на WordPress", "Речной вестник"),
+        ("Propulsion Weekly", "Propulsion Weekly"),
     ],
 )
 def test_publisher_reduced_to_the_name(shown: str, name: str) -> None:
@@ -124,6 +136,8 @@ def test_publisher_reduced_to_the_name(shown: str, name: str) -> None:
         "Pedal & Spoke · Proudly powered by WordPress",
         "«Pedal & Spoke». All rights reserved. 18+",
         "Distributed by Pedal & Spoke.",
+        "Pedal & Spoke · Fièrement propulsé par WordPress",
+        "Pedal & Spoke | Сайт работает на WordPress",
     ],
 )
 def test_footer_names_the_publisher(footer: str) -> None:
@@ -210,3 +224,118 @@ def test_archive_migration_adds_modified_and_keeps_old_rows(tmp_path: Path) -> N
     assert migrate(sqlite_utils.Database(db)) == []
     exported = CliRunner().invoke(cli, ["export", str(db)])
     assert exported.exit_code == 0 and '"modified": null' in exported.stdout
+
+
+MENU = "\n".join(
+    ["Home", "Local", "Region", "Sport", "Culture", "Weather", "Jobs", "Events", "Archive"] * 3
+)
+
+
+def test_byline_date_under_the_article_s_headline_when_a_sticky_header_repeats_it() -> None:
+    # The headline stands in a sticky header above the menu, and again above the byline.
+    raw = (
+        "Bridge closes for repairs | The County Times\nBridge closes for repairs\n"
+        f"Share\nPrint\n{MENU}\nBridge closes for repairs\nBy Jane Doe\nMay 2, 2024\n\n{BODY}"
+    )
+    doc = clean(raw, options=TEXT)
+    assert (doc.published, doc.published_source) == ("2024-05-02", "byline")
+
+
+def test_an_embedded_post_s_date_is_not_published() -> None:
+    first, second = BODY.split("\n\n")
+    raw = (
+        f"Bridge closes for repairs\n\n{first}\n\nThe bridge is closed, finally. pic.example/x1\n"
+        f"— Jane Roe (@janeroe) May 1, 2024\n\n{second}"
+    )
+    assert clean(raw, options=TEXT).published is None
+
+
+def test_embedded_posts_are_not_in_the_page_text_read_for_dates() -> None:
+    html = (
+        "<html><body><h1>Bridge closes</h1><p>Lead.</p>"
+        '<blockquote class="twitter-tweet"><p>Closed at last</p>&mdash; Jane Roe (@janeroe) '
+        '<a href="https://example.com/s/1">May 1, 2024</a></blockquote>'
+        '<blockquote class="instagram-media"><p>Shared by jane</p><time>Apr 30, 2024</time>'
+        "</blockquote><blockquote><p>A quoted line, 3 May 2024.</p></blockquote></body></html>"
+    )
+    text = page_text(html)
+    assert "2024" in text and "May 1" not in text and "Apr 30" not in text
+
+
+@pytest.mark.parametrize(
+    ("footer", "expected"),
+    [
+        (
+            "Dieser Beitrag wurde am Samstag, 4. Mai 2024 um 10:15 Uhr veröffentlicht und unter "
+            "Allgemein abgelegt. Sie können alle Antworten über den Feed verfolgen.",
+            "2024-05-04T10:15",
+        ),
+        (
+            "Die Brücke bleibt zu wurde am 4. Mai 2024 um 10:15 Uhr gepostet und unter "
+            "Verkehr, Region, Bauen abgelegt. Kommentare sind geschlossen.",
+            "2024-05-04T10:15",
+        ),
+        (  # a study published on a date, in the story: not the page's date
+            "Die Studie der Landesanstalt für Straßenbau wurde am 4. Mai 2024 veröffentlicht und "
+            "zeigt Risse in zwei der Pfeiler, die seit Jahren bekannt waren, so die Behörde.",
+            None,
+        ),
+    ],
+)
+def test_post_footer_names_its_date_before_the_verb(footer: str, expected: str | None) -> None:
+    raw = (
+        "Die Brücke bleibt zu\n\n"
+        "Der Kreistag hat am Dienstag beschlossen, die alte Brücke für Reparaturen zu sperren, "
+        "was Pendler den ganzen Sommer über auf einen langen Umweg schicken wird.\n\n"
+        f"{footer}"
+    )
+    assert clean(raw, options=CleanOptions(input_kind="text")).published == expected
+
+
+def test_meta_date_tells_the_day_first_order_of_a_slashed_dateline() -> None:
+    html = (
+        "<html><head><title>Bridge closes for repairs</title>"
+        '<meta property="article:published_time" content="2024-11-02T19:20:00+07:00">'
+        "</head><body><article><h1>Bridge closes for repairs</h1>"
+        "<div>Thursday, 2/11/2024, 19:20 (GMT+7)</div>"
+        + "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+        + "</article></body></html>"
+    )
+    doc = clean(html, options=CleanOptions(input_kind="html"))
+    assert doc.published is not None and doc.published[:10] == "2024-11-02"
+
+
+def test_headline_below_its_kicker_anchors_the_byline_date() -> None:
+    menu = "".join(f"<li>{w}</li>" for w in MENU.split("\n"))
+    html = (
+        "<html><head><title>Brückensanierung: Die alte Brücke wird ein Jahr lang gesperrt"
+        f"</title></head><body><ul>{menu}</ul><div>Brückensanierung:</div>"
+        "<h1>Die alte Brücke wird ein Jahr lang gesperrt</h1><p>Der Kreistag hat am Dienstag "
+        "beschlossen, die alte Brücke für Reparaturen zu sperren, was Pendler den ganzen "
+        "Sommer über auf einen langen Umweg schicken wird.</p><div>02.05.2024 - 10:15 Uhr</div>"
+        "<p>Die Ingenieure fanden im vergangenen Winter Risse in zwei der Pfeiler und sagten, "
+        "die Reparatur könne nicht noch ein Jahr warten, ohne eine längere Sperrung zu "
+        "riskieren.</p></body></html>"
+    )
+    doc = clean(html, options=CleanOptions(input_kind="html"))
+    assert doc.published == "2024-05-02T10:15"
+
+
+def test_url_month_decides_between_a_byline_and_the_meta_tags() -> None:
+    assert url_month("https://x.example/2023/10/3-questions") == "2023-10"
+    assert url_month("https://x.example/2019/43/issue") is None  # an issue number
+    html = (
+        "<html><head><title>Three questions for the new librarian</title>"
+        '<meta property="article:published_time" content="2023-10-31T08:00:00+00:00">'
+        "</head><body><article><h1>Three questions for the new librarian</h1>"
+        "<div>21.10.2019</div>"
+        + "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+        + "</article></body></html>"
+    )
+    url = "https://x.example/2023/10/three-questions"
+    doc = clean(html, url=url, options=CleanOptions(input_kind="html"))
+    assert (doc.published, doc.published_source) == ("2023-10-31T08:00:00+00:00", "html-meta")
+    doc = clean(
+        html, url="https://x.example/three-questions", options=CleanOptions(input_kind="html")
+    )
+    assert doc.published == "2019-10-21"

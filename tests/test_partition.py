@@ -10,6 +10,7 @@ import pytest
 
 from cleaner.inputs import read_inputs
 from cleaner.partition import Part, cut, partitioned, read_part
+from cleaner.sources import Sources
 
 
 def _awkward(path: Path) -> Path:
@@ -58,8 +59,7 @@ def test_partitioned_cuts_only_big_uncompressed_json_lines(tmp_path: Path) -> No
     text = tmp_path / "page.txt"
     text.write_text("A plain text page. " * 100)
     paths = [str(small), str(big), str(packed), str(text)]
-    read = lambda some: read_inputs(some)  # noqa: E731
-    units = list(partitioned(paths, read, part_bytes=300))
+    units = list(partitioned(Sources(paths), part_bytes=300))
     assert sum(isinstance(u, Part) for u in units) > 3
     assert {u.name for u in units if isinstance(u, Part)} == {str(big)}
     flat = [i for u in units for i in (read_part(u) if isinstance(u, Part) else [u])]

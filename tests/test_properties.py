@@ -8,6 +8,7 @@ line number; the text is NFC; the same input gives the same output; cleaning is 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -270,3 +271,112 @@ IDEMPOTENCE_FAILURES = [  # found by hypothesis: re-cleaning removes one more li
 def test_idempotent_on_generated_input(text: str) -> None:
     first = clean(text).text
     assert clean(first).text == first
+
+
+# --- WARC: a damaged record fails alone --------------------------------------------------------
+
+_WARC_HEAD = [
+    "WARC/1.0",
+    "WARC-Type: response",
+    "WARC-Target-URI: http://example.com/{n}",
+    "WARC-Date: 2024-01-01T00:00:00Z",
+    "Content-Type: application/http; msgtype=response",
+]
+
+
+def _warc_parts(n: int) -> tuple[list[bytes], bytes]:
+    """Record `n` as its header lines (Content-Length last) and its block."""
+    body = f"<html><body><p>Story {n}: the council met on the harbour budget.</p></body></html>"
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + body.encode()
+    head = [line.format(n=n).encode() for line in _WARC_HEAD]
+    return [*head, f"Content-Length: {len(block)}".encode()], block
+
+
+def _warc_bytes(head: list[bytes], block: bytes) -> bytes:
+    return b"\r\n".join(head) + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+
+# Junk that starts with gzip's magic bytes would make a damaged first record a gzip file:
+# another fault (a corrupt gzip), with its own tests.
+JUNK_LINE = st.binary(min_size=1, max_size=60).filter(
+    lambda b: b"\n" not in b and b.strip() and not b.startswith(b"\x1f\x8b")
+)
+
+
+@given(
+    st.integers(2, 5),
+    st.data(),
+    st.sampled_from(["header line", "length", "junk after"]),
+    JUNK_LINE,
+)
+def test_a_damaged_warc_record_fails_alone(
+    count: int, data: st.DataObject, how: str, junk: bytes
+) -> None:
+    """One record of a WARC damaged: a header line (the version line too) replaced by junk, a
+    Content-Length that is no byte count, or junk lines after the record. Every other record
+    is read, in order; the damaged one is read or gives one failure (never two, never
+    silence about a record that was not read)."""
+    import io
+
+    from cleaner.inputs import InputFailure, RawInput, read_inputs
+
+    bad = data.draw(st.integers(0, count - 1))
+    parts = []
+    for n in range(count):
+        head, block = _warc_parts(n)
+        whole = _warc_bytes(head, block)
+        if n == bad and how == "header line":
+            at = data.draw(st.integers(0, len(head) - 2))  # not the Content-Length
+            head[at] = junk
+            whole = _warc_bytes(head, block)
+        elif n == bad and how == "length":
+            value = junk.replace(b"\r", b"")
+            if value.strip().isdigit():
+                value += b"x"
+            head[-1] = b"Content-Length: " + value
+            whole = _warc_bytes(head, block)
+        elif n == bad:
+            whole += junk + b"\r\n"
+        parts.append(whole)
+    items = list(read_inputs(["-"], kind="warc", stdin=io.BytesIO(b"".join(parts))))
+    urls = [i.url for i in items if isinstance(i, RawInput)]
+    failures = [i for i in items if isinstance(i, InputFailure)]
+    others = [f"http://example.com/{n}" for n in range(count) if n != bad]
+    assert [u for u in urls if u in others] == others, (urls, failures)
+    damaged_read = len(urls) > len(others)
+    # junk that is itself a version line (`WARC/1.0`) is one more record start: two failures
+    expected = 1 if how == "junk after" or not damaged_read else 0
+    twice = re.fullmatch(rb"WARC/\d+\.\d+\r?", junk) is not None
+    assert len(failures) == expected or (twice and len(failures) == 2), (urls, failures)
+
+
+@given(st.integers(1, 4), st.booleans(), st.data())
+def test_the_warc_reader_never_raises(count: int, gz: bool, data: st.DataObject) -> None:
+    """Any damage to a WARC (bytes changed, cut, inserted; gzip members too) gives documents,
+    failures and notices, never an exception; every document is one the file held."""
+    import gzip
+    import io
+
+    from cleaner.inputs import InputFailure, InputNotice, RawInput, read_inputs
+
+    records = [_warc_bytes(*_warc_parts(n)) for n in range(count)]
+    whole = b"".join(gzip.compress(r) if gz else r for r in records)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(whole)))
+        kind = data.draw(st.sampled_from(["change", "cut", "insert", "delete"]))
+        junk = data.draw(st.binary(min_size=1, max_size=12))
+        if kind == "change":
+            whole = whole[:at] + junk + whole[at + len(junk) :]
+        elif kind == "cut":
+            whole = whole[:at]
+        elif kind == "insert":
+            whole = whole[:at] + junk + whole[at:]
+        else:
+            whole = whole[:at] + whole[at + len(junk) :]
+    items = list(read_inputs(["-"], kind="warc", stdin=io.BytesIO(whole)))
+    assert all(isinstance(i, RawInput | InputFailure | InputNotice) for i in items)
+    for item in items:
+        if isinstance(item, RawInput):
+            assert isinstance(item.data, bytes) and item.url
+        else:
+            assert item.reason and isinstance(item.reason, str)

@@ -18,7 +18,7 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 _DAY_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
 
 
-class DayFacet(Facet):  # type: ignore[misc]
+class DayFacet(Facet):
     type = "day"
 
     async def suggest(self) -> list[dict[str, Any]]:

@@ -80,7 +80,7 @@ def quiet_errors() -> None:
     """No rich traceback printed (with locals, on the event loop) for every HTTP error."""
     import datasette.handle_exception as handle_exception
 
-    handle_exception.rich = None  # type: ignore[assignment]
+    handle_exception.rich = None
 
 
 def capped_send(send: Send, cap: int) -> Send:

@@ -67,7 +67,7 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: every failure one line (cleaner.cli.output.run_cli)."""
-    from cleaner.cli.output import run_cli
+    """Console-script entry point: every failure one line (cleaner.console.run_cli)."""
+    from cleaner.console import run_cli
 
     sys.exit(run_cli(lambda: cli.main(args=argv, prog_name="cleaner", standalone_mode=False), argv))

@@ -1,22 +1,26 @@
-"""`cleaner archive|search|export|reclean|serve`: a thin click layer over the `archive` package."""
+"""`cleaner archive|search|export|reclean|merge|serve`: click over `cleaner.archive`."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import re
-import signal
+import functools
 import sqlite3
 import sys
-import tempfile
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from cleaner import archive as lib
+from cleaner.archive import runs
+from cleaner.archive.search import (
+    hit_lines,
+    is_day,
+    language_code,
+    languages_if_absent,
+    write_hits_csv,
+    write_records,
+)
 from cleaner.archive.store import Archive
 from cleaner.cli.clean_cmd import limit_options
 from cleaner.cli.common import (
@@ -24,21 +28,18 @@ from cleaner.cli.common import (
     dask_client,
     fail_usage,
     input_options,
+    input_sources,
     report,
     rule_options,
     warn,
 )
-from cleaner.cli.output import dumps, one_line, progress, write_csv
-from cleaner.document import RECORD_FIELDS
+from cleaner.console import progress
 from cleaner.errors import ArchiveError
+from cleaner.render import dumps, one_line
 
 if TYPE_CHECKING:
     from cleaner.archive import Counts
 # `archive` and `reclean` import the pipeline where they run: search, export and serve do not.
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# ISO 639-1 (or -3) codes, with langdetect's region suffix (zh-cn)
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$")
 
 
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -46,44 +47,27 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     language code is a usage error, not an empty result."""
     if value is None:
         return None
-    code = value.strip().lower()
-    if not _LANGUAGE.match(code):
+    code = language_code(value)
+    if code is None:
         fail_usage(f"--language: expected a language code such as en or ru, got {value!r}")
     return code
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        date.fromisoformat(value)
-    except ValueError:
+    if value is not None and not is_day(value):
         fail_usage(f"--since: expected a date YYYY-MM-DD, got {value!r}")
     return value
 
 
-def _warn_unknown_language(arc: Archive, language: str | None, quiet: bool = False) -> None:
+def _warn_unknown_language(arc: Archive, language: str | None) -> None:
     """An empty result for a language the archive does not hold says so on standard error."""
-    if language is None or quiet:
-        return
-    if arc.conn.execute(
-        "SELECT 1 FROM articles WHERE language = ? LIMIT 1", (language,)
-    ).fetchone():
-        return
-    present = [
-        row[0]
-        for row in arc.conn.execute(
-            "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL "
-            "ORDER BY language LIMIT 30"
+    present = None if language is None else languages_if_absent(arc, language)
+    if present is not None:
+        click.echo(
+            f"cleaner: warning: no articles in language {language!r} "
+            f"(the archive has: {', '.join(present) or 'none'})",
+            err=True,
         )
-    ]
-    click.echo(
-        f"cleaner: warning: no articles in language {language!r} "
-        f"(the archive has: {', '.join(present) or 'none'})",
-        err=True,
-    )
 
 
 _QUIET = click.option(
@@ -105,56 +89,51 @@ def _open(
         raise  # unreachable
 
 
-class _Stop:
-    """SIGINT asks the run to stop after the current document; a second one kills it."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self) -> bool:
-        return self.requested
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        def handler(signum: int, frame: Any) -> None:
-            if self.requested:
-                raise KeyboardInterrupt
-            self.requested = True
-
-        previous = signal.signal(signal.SIGINT, handler)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
+def _start(arc: Archive, command: str, inputs: Sequence[str], ruleset_version: str) -> int:
+    """The run's id; an archive that cannot record a run is a usage error (exit 2)."""
+    try:
+        return arc.start_run(command, inputs, ruleset_version)
+    except ArchiveError as exc:
+        arc.close()
+        fail_usage(str(exc))
+        raise  # unreachable
 
 
 def _finish(
     arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str, quiet: bool = False
 ) -> None:
     """Close the run, print the one-line summary, exit with SPEC's code (130: interrupted)."""
-    arc.finish_run(run_id, "interrupted" if stopped else "completed")
-    arc.close()
-    adds = what in ("archive", "merge")
-    parts = [f"{counts.added} added"] if adds else [f"{counts.updated} re-cleaned"]
-    parts.append(f"{counts.duplicates} duplicates")
-    if adds:
-        parts.append(f"{counts.already_stored} already stored")
-    parts.append(f"{counts.failed} failed")
-    line = f"cleaner: {what} {arc.path} (run {run_id}): " + ", ".join(parts)
-    if stopped:
-        line += "; interrupted, the work above is committed (run again to finish)"
+    line, status = runs.finish(arc, run_id, counts, stopped, what)
     if not quiet or stopped:
         click.echo(one_line(line), err=True)
-    sys.exit(130 if stopped else 1 if counts.failed else 0)
+    sys.exit(status)
 
 
-def _write_failed(arc: Archive, run_id: int, exc: ArchiveError, debug: bool) -> None:
-    arc.finish_run(run_id, "failed")
-    arc.close()
-    if debug:
-        raise exc
-    click.echo(one_line(f"cleaner: error: {exc}"), err=True)
-    sys.exit(1)
+def _work(
+    arc: Archive,
+    run_id: int,
+    label: str,
+    work: Callable[..., tuple[Counts, bool]],
+    *,
+    total: int | None = None,
+    quiet: bool = False,
+    debug: bool = False,
+) -> tuple[Counts, bool]:
+    """`work(hooks=...)` with progress shown, failures reported and Ctrl-C asking it to stop;
+    a failed write to the archive records the run as failed and exits 1 with one line."""
+    from cleaner.archive import Hooks
+
+    stop = runs.StopOnInterrupt()
+    with stop.installed(), progress(label, total=total, quiet=quiet) as advance:
+        try:
+            return work(hooks=Hooks(on_failure=report, on_progress=advance, should_stop=stop))
+        except ArchiveError as exc:
+            arc.finish_run(run_id, "failed")
+            arc.close()
+            if debug:
+                raise
+            click.echo(one_line(f"cleaner: error: {exc}"), err=True)
+            sys.exit(1)
 
 
 _TEMPLATES_HELP = (
@@ -215,70 +194,38 @@ def archive(
     Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
     unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
     """
-    from cleaner.archive import Hooks
     from cleaner.archive import templates as site_templates
-    from cleaner.inputs import count_documents, read_inputs
-    from cleaner.pipeline import CleanOptions
+    from cleaner.batch import batch_options
+    from cleaner.inputs import count_documents
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug, force=force)
-    items = read_inputs(
-        paths,
-        kind=input_kind,
-        stdin=sys.stdin.buffer,
-        url=url,
-        fetched_at=fetched_at,
-        max_bytes=max_size * 1024 * 1024,
-    )
-    options = CleanOptions(
-        ruleset=ruleset,
-        input_kind=input_kind if input_kind in ("text", "html") else "auto",
-        templates=site_templates.load(arc) if use_templates else None,
-    )
+    items = input_sources(paths, input_kind, url, fetched_at, max_size).read()
+    learned = site_templates.load(arc) if use_templates else None
+    options = batch_options(ruleset, input_kind, learned)
     cleaning = lib.workers(options, jobs=jobs, site_keys=use_templates, debug=debug, warn=warn)
-    stop = _Stop()
-    try:
-        run_id = arc.start_run("archive", paths or ("-",), ruleset.version)
-    except ArchiveError as exc:
-        arc.close()
-        fail_usage(str(exc))
+    run_id = _start(arc, "archive", paths or ("-",), ruleset.version)
     if dask_scheduler is not None:  # shards cleaned on the cluster, merged here as they come
         from cleaner.archive.merge import archive_on_cluster
 
-        with (
-            dask_client(dask_scheduler, debug, quiet) as client,
-            stop.installed(),
-            progress("archiving", quiet=quiet) as advance,
-        ):
-            hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
-            try:
-                counts, stopped = archive_on_cluster(
-                    client,
-                    arc,
-                    items,
-                    options,
-                    run_id=run_id,
-                    shard_dir=Path(f"{db}.shards"),
-                    hooks=hooks,
-                    learn=use_templates,
-                )
-            except ArchiveError as exc:
-                _write_failed(arc, run_id, exc, debug)
-        _finish(arc, run_id, counts, stopped, "archive", quiet)
-    total = None if quiet else count_documents(paths)
-    with stop.installed(), progress("archiving", total=total, quiet=quiet) as advance:
-        hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
-        try:
-            counts, stopped = lib.ingest(
+        with dask_client(dask_scheduler, debug, quiet) as client:
+            work = functools.partial(
+                archive_on_cluster,
+                client,
                 arc,
                 items,
+                options,
                 run_id=run_id,
-                clean_batch=cleaning,
-                hooks=hooks,
+                shard_dir=Path(f"{db}.shards"),
                 learn=use_templates,
             )
-        except ArchiveError as exc:
-            _write_failed(arc, run_id, exc, debug)
+            counts, stopped = _work(arc, run_id, "archiving", work, quiet=quiet, debug=debug)
+        _finish(arc, run_id, counts, stopped, "archive", quiet)
+    total = None if quiet else count_documents(paths)
+    work = functools.partial(
+        lib.ingest, arc, items, run_id=run_id, clean_batch=cleaning, learn=use_templates
+    )
+    counts, stopped = _work(arc, run_id, "archiving", work, total=total, quiet=quiet, debug=debug)
     _finish(arc, run_id, counts, stopped, "archive", quiet)
 
 
@@ -304,7 +251,7 @@ def merge(out: str, shards: tuple[str, ...], use_templates: bool, debug: bool) -
     arc = _open(out, write=True, debug=debug)
     for shard in shards:
         _open(shard, write=False, debug=debug).close()  # exit 2 on what is not an archive
-    stop = _Stop()
+    stop = runs.StopOnInterrupt()
     with stop.installed(), progress("merging") as advance:
         hooks = Hooks(on_progress=advance, should_stop=stop)
         try:
@@ -350,33 +297,18 @@ def reclean(
       cleaner reclean news.db --rules my-rules/ --all
     """
     from cleaner import __version__
-    from cleaner.archive import Hooks
     from cleaner.archive import templates as site_templates
-    from cleaner.pipeline import CleanOptions
+    from cleaner.batch import batch_options
 
     ruleset = build_ruleset(rule_dirs, no_default_rules)
     arc = _open(db, write=True, debug=debug, create=False)
-    stop = _Stop()
-    try:
-        run_id = arc.start_run("reclean", [db], ruleset.version)
-    except ArchiveError as exc:
-        arc.close()
-        fail_usage(str(exc))
+    run_id = _start(arc, "reclean", [db], ruleset.version)
     version = None if all_rows else (__version__, ruleset.version)
     templates = site_templates.load(arc) if use_templates else None
+    options = batch_options(ruleset, templates=templates)
+    work = functools.partial(lib.reclean, arc, run_id=run_id, options=options, version=version)
     total = None if quiet else arc.count_stale(version)
-    with stop.installed(), progress("re-cleaning", total=total, quiet=quiet) as advance:
-        hooks = Hooks(on_failure=report, on_progress=advance, should_stop=stop)
-        try:
-            counts, stopped = lib.reclean(
-                arc,
-                run_id=run_id,
-                options=CleanOptions(ruleset=ruleset, templates=templates),
-                version=version,
-                hooks=hooks,
-            )
-        except ArchiveError as exc:
-            _write_failed(arc, run_id, exc, debug)
+    counts, stopped = _work(arc, run_id, "re-cleaning", work, total=total, quiet=quiet, debug=debug)
     _finish(arc, run_id, counts, stopped, "reclean", quiet)
 
 
@@ -452,18 +384,14 @@ def search(
     finally:
         arc.close()
     if fmt == "csv":
-        rows = [{"rank": n, **hit.to_dict()} for n, hit in enumerate(hits, 1)]
-        columns = ["rank", *(hits[0].to_dict() if hits else lib.Hit._fields)]
-        write_csv(sys.stdout, columns, rows)
+        write_hits_csv(sys.stdout, hits)
         return
     for n, hit in enumerate(hits, 1):
         if fmt == "jsonl":
             click.echo(dumps(hit.to_dict()))
             continue
-        facts = ", ".join(x for x in (hit.language, hit.published, hit.publisher) if x)
-        click.echo(f"{n}. {hit.title or '(no title)'}" + (f"  ({facts})" if facts else ""))
-        click.echo(f"   {hit.url or hit.source}")
-        click.echo(f"   {' '.join(hit.snippet.split())}")
+        for line in hit_lines(n, hit):
+            click.echo(line)
         if n < len(hits):
             click.echo()
     if not hits and fmt == "text":
@@ -504,18 +432,10 @@ def export(
       cleaner export news.db --format csv > articles.csv
     """
     arc = _open(db, write=False, debug=debug)
-    first = True
     try:
         _warn_unknown_language(arc, language)
         records = lib.iter_records(arc, language=language, since=since, unique=unique)
-        if fmt == "csv":
-            write_csv(sys.stdout, _EXPORT_COLUMNS, records)
-        for record in records:
-            if fmt == "jsonl":
-                sys.stdout.write(dumps(record) + "\n")
-            else:
-                sys.stdout.write(("" if first else "\f\n") + record["text"] + "\n")
-            first = False
+        write_records(sys.stdout, records, fmt)
         sys.stdout.flush()
     except sqlite3.Error as exc:  # a damaged archive: one line (a full disk is run_cli's)
         if debug:
@@ -523,17 +443,6 @@ def export(
         fail_usage(f"{db}: export failed: {exc}")
     finally:
         arc.close()
-
-
-# A record's fields (one list for JSON, the archive and CSV: a copy here once lacked
-# `modified`), then what the archive adds; `removed` last, as it is the widest cell.
-_EXPORT_COLUMNS = (
-    *(name for name in RECORD_FIELDS if name != "removed"),
-    "fetched_at",
-    "archived_at",
-    "duplicate_of",
-    "removed",
-)
 
 
 @click.command()
@@ -565,18 +474,10 @@ def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: b
       cleaner serve news.db --port 9000
       cleaner serve news.db --allow-sql     # also let visitors run SQL queries
     """
-    from cleaner.archive.serve import (
-        check_exposure,
-        check_port,
-        datasette_args,
-        metadata_for,
-        prepare,
-        search_url,
-    )
+    from cleaner.archive.serve import check_exposure, check_port, prepare, run
 
-    path = Path(db)
     try:
-        max_value_bytes = prepare(path)
+        max_value_bytes = prepare(Path(db))
         warning = check_exposure(host, allow_sql, i_know)
         if warning:
             click.echo(f"cleaner: {warning}", err=True)
@@ -585,37 +486,5 @@ def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: b
         if debug:
             raise
         fail_usage(str(exc))
-    from datasette.cli import cli as datasette_cli
-
-    with (
-        _exit_on_sigterm(),
-        tempfile.TemporaryDirectory(prefix="cleaner-serve-") as tmp,
-    ):
-        meta = Path(tmp) / "metadata.json"
-        data = metadata_for(path, max_value_bytes=max_value_bytes)
-        meta.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        sql = "SQL allowed" if allow_sql else "no arbitrary SQL"
-        click.echo(
-            f"cleaner: serving {db} read-only ({sql}); search: {search_url(path, host, port)}",
-            err=True,
-        )
-        args = datasette_args(path, meta, host, port, allow_sql=allow_sql)
-        datasette_cli.main(args=args, prog_name="datasette")
-
-
-@contextlib.contextmanager
-def _exit_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit(143), so `with` blocks (the metadata's temp dir) unwind.
-
-    uvicorn catches SIGTERM for a graceful shutdown, then re-raises it with the handler it
-    found: the default one would kill the process before any cleanup runs.
-    """
-
-    def handler(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    announce = functools.partial(click.echo, err=True)
+    run(db, host, port, allow_sql=allow_sql, max_value_bytes=max_value_bytes, announce=announce)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,17 +17,17 @@ from cleaner.cli.common import (
     build_ruleset,
     dask_client,
     input_options,
+    input_sources,
     report,
     rule_options,
-    rule_warnings,
     warn,
 )
-from cleaner.cli.output import Rendered, Writer, dumps, error_record, progress, render_all
-from cleaner.inputs import InputFailure, InputNotice, Item, read_inputs
+from cleaner.console import progress, rule_warnings
+from cleaner.render import Writer, render_all, summary, write_results
 
 if TYPE_CHECKING:  # annotations only: `cleaner search` imports this module for limit_options
+    from cleaner.inputs import Item
     from cleaner.pipeline import CleanOptions
-    from cleaner.ruleset import Ruleset
     from cleaner.templates import Templates
 
 
@@ -140,67 +138,39 @@ def clean(
     Exit status: 0 all good; 1 some inputs failed (named on standard error, the
     others still written); 2 bad usage or unreadable rules.
     """
+    from cleaner.batch import batch_options, learn_templates
+
     ruleset = build_ruleset(rule_dirs, no_default_rules, debug)
-    stdin: IO[bytes] = sys.stdin.buffer
-    reads_stdin = not paths or "-" in paths
+    sources = input_sources(paths, input_kind, url, fetched_at, max_size)
     if templates is None:  # a stream stays a stream: output as it goes, constant memory
-        templates = not reads_stdin
-    spool = templates and reads_stdin  # a pipe cannot be read twice
+        templates = not sources.reads_stdin
     with contextlib.ExitStack() as stack:
-        if spool:
-            stdin = stack.enter_context(_spooled(stdin))
-
-        def inputs(urls_only: bool = False, only: list[str] | None = None) -> Iterator[Item]:
-            if spool:
-                stdin.seek(0)
-            return read_inputs(
-                paths if only is None else only,
-                kind=input_kind,
-                stdin=stdin,
-                url=url,
-                fetched_at=fetched_at,
-                max_bytes=max_size * 1024 * 1024,
-                urls_only=urls_only,
-            )
-
+        if templates:  # a pipe cannot be read twice: standard input is spooled
+            stack.enter_context(sources.spooled())
         stack.enter_context(rule_warnings())  # one context: a rule's warning shows once
         learned: Templates | None = None
         if templates:
-            from cleaner.batch import learn_templates
-
-            learner = learn_templates(
-                inputs,
-                _options(ruleset, input_kind),
-                jobs=jobs,
-                census=lambda: inputs(urls_only=True),
-            )
+            options = batch_options(ruleset, input_kind)
+            learner = learn_templates(sources.read, options, jobs=jobs, census=sources.census)
             learned = learner.mapping() or None
-        items: Iterator[Any] = inputs()
-        if dask_scheduler is not None:  # a big JSON Lines file is read in parts by the workers
+        if dask_scheduler is None:
+            items: Iterator[Any] = sources.read()
+        else:  # a big JSON Lines file is read in parts by the workers
             from cleaner.partition import partitioned
 
-            some = functools.partial(inputs, False)
-            items = partitioned(paths, some, kind=input_kind, max_bytes=max_size * 1024 * 1024)
+            items = partitioned(sources)
         _write_all(
             items,
             fmt,
             explain,
-            _options(ruleset, input_kind, learned),
+            batch_options(ruleset, input_kind, learned),
             jobs,
             debug,
-            stream=reads_stdin and not spool,
+            stream=sources.reads_stdin and not templates,
             error_records=fmt == "jsonl" and not explain and not skip_errors,
             quiet=quiet,
             cluster=stack.enter_context(dask_client(dask_scheduler, debug, quiet)),
         )
-
-
-def _options(ruleset: Ruleset, input_kind: str, templates: Templates | None = None) -> CleanOptions:
-    """The batch's options; JSON Lines and WARC records declare their own kind."""
-    from cleaner.pipeline import CleanOptions
-
-    kind = input_kind if input_kind in ("text", "html") else "auto"
-    return CleanOptions(ruleset=ruleset, input_kind=kind, templates=templates)
 
 
 def _write_all(
@@ -223,7 +193,6 @@ def _write_all(
     `error_records`, a failed input's error record takes its place in the output.
     """
     writer = Writer(sys.stdout, fmt, explain)
-    failed = 0
     started = time.monotonic()
     render = functools.partial(render_all, fmt=fmt, explain=explain)
     if cluster is not None:  # --dask: the same results, cleaned on the cluster
@@ -233,33 +202,22 @@ def _write_all(
     else:
         from cleaner.batch import GROUP, clean_batch
 
+        group = 1 if stream and jobs == 1 else GROUP
         results = clean_batch(
-            items,
-            options,
-            jobs=jobs,
-            group=1 if stream and jobs == 1 else GROUP,
-            render=render,
-            debug=debug,
-            warn=warn,
+            items, options, jobs=jobs, group=group, render=render, debug=debug, warn=warn
         )
     try:
         with progress("cleaning", quiet=quiet, quiet_when_stdout_is_terminal=True) as advance:
-            for result in results:
-                if isinstance(result, InputFailure):
-                    failed += 1
-                    report(result.source, result.reason)
-                    if error_records:
-                        record = error_record(result.doc_id, result.source, result.reason)
-                        writer.write(Rendered(dumps(record)))
-                    advance(1)
-                elif isinstance(result, InputNotice):
-                    if not quiet:
-                        warn(result.source, result.reason)
-                else:
-                    writer.write(result)
-                    advance(1)
+            failed = write_results(
+                results,
+                writer,
+                on_failure=report,
+                on_notice=None if quiet else warn,
+                error_records=error_records,
+                advance=advance,
+            )
     except (OSError, MemoryError):
-        raise  # cleaner.cli.output.run_cli: a closed pipe exits 0, a full disk one line
+        raise  # cleaner.console.run_cli: a closed pipe exits 0, a full disk one line
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback, unless --debug
         if debug:
             raise
@@ -269,23 +227,6 @@ def _write_all(
     writer.close()
     if not quiet and sys.stderr.isatty():
         written = writer.count - (failed if error_records else 0)
-        seconds = time.monotonic() - started
-        click.echo(
-            f"cleaner: {written:,} cleaned, {failed:,} failed in {seconds:.1f} s"
-            + (f" ({written / seconds:,.0f}/s)" if seconds > 0 and written else ""),
-            err=True,
-        )
+        click.echo(summary(written, failed, time.monotonic() - started), err=True)
     if failed:
         sys.exit(1)
-
-
-@contextlib.contextmanager
-def _spooled(stream: IO[bytes]) -> Iterator[IO[bytes]]:
-    """Standard input copied to an unnamed temporary file, so that it can be read twice.
-
-    It holds the whole input on disk (not in memory) and is gone when the command ends.
-    """
-    with tempfile.TemporaryFile() as copy:
-        shutil.copyfileobj(stream, copy, 1 << 20)
-        copy.seek(0)
-        yield copy

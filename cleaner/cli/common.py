@@ -1,20 +1,22 @@
-"""What the commands share: rule and input options, error lines, progress, rule warnings.
+"""What the commands share: rule and input options, error lines, the Dask client.
 
-Click code only: the batch engine (groups, --jobs workers) is `cleaner.batch`.
+Click code only: the batch engine (groups, --jobs workers) is `cleaner.batch`; output
+formats are `cleaner.render`; progress and rule warnings are `cleaner.console`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from cleaner.errors import RuleFileError
+from cleaner.render import one_line
+from cleaner.sources import Sources
 
 if TYPE_CHECKING:
     from cleaner.ruleset import Ruleset
@@ -98,6 +100,20 @@ def _iso_datetime(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+def input_sources(
+    paths: Sequence[str], input_kind: str, url: str | None, fetched_at: str | None, max_size: int
+) -> Sources:
+    """The inputs the paths and the input options name ('-' or no path: standard input)."""
+    return Sources(
+        paths,
+        kind=input_kind,
+        stdin=sys.stdin.buffer,
+        url=url,
+        fetched_at=fetched_at,
+        max_bytes=max_size * 1024 * 1024,
+    )
+
+
 def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool = False) -> Ruleset:
     """The ruleset for this run; a malformed rule file is a usage error (exit 2).
 
@@ -115,51 +131,17 @@ def build_ruleset(rule_dirs: Iterable[str], no_default_rules: bool, debug: bool 
 
 
 def fail_usage(message: str) -> None:
-    from cleaner.cli.output import one_line
-
     click.echo(one_line(f"cleaner: error: {message}"), err=True)
     sys.exit(2)
 
 
 def report(source: str, reason: str) -> None:
     """One line per failed input, always naming it (control characters escaped)."""
-    from cleaner.cli.output import one_line
-
     click.echo(one_line(f"cleaner: {source}: {reason}"), err=True)
 
 
 def warn(source: str, reason: str) -> None:
-    from cleaner.cli.output import one_line
-
     click.echo(one_line(f"cleaner: warning: {source}: {reason}"), err=True)
-
-
-from cleaner.cli.output import progress  # noqa: E402, F401 - re-exported; home: output.py
-
-
-@contextlib.contextmanager
-def rule_warnings() -> Iterator[None]:
-    """Print each rule's timeout warning once, as one `cleaner: warning:` line.
-
-    `clean()` stays pure: the rule engine only raises a Python warning; this is the CLI's way of
-    showing it. Worker processes (--jobs) inherit it, so each may print a rule once.
-    """
-    from cleaner.ruleset import RuleTimeoutWarning
-
-    shown: set[str] = set()
-
-    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-        if isinstance(message, RuleTimeoutWarning):
-            if message.rule_id not in shown:
-                shown.add(message.rule_id)
-                click.echo(f"cleaner: warning: {message}", err=True)
-        else:
-            click.echo(f"cleaner: warning: {message}", err=True)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", RuleTimeoutWarning)
-        warnings.showwarning = show
-        yield
 
 
 @contextlib.contextmanager

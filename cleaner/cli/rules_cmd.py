@@ -6,10 +6,17 @@ import sys
 
 import click
 
-from cleaner.cli.common import rule_warnings
+from cleaner.console import rule_warnings
 from cleaner.errors import RuleFileError
-from cleaner.rulecheck import check_ruleset, run_examples
-from cleaner.ruleset import CATEGORIES, Ruleset, load_ruleset
+from cleaner.rulecheck import (
+    check_ruleset,
+    describe,
+    example_line,
+    rule_table,
+    run_examples,
+    table_line,
+)
+from cleaner.ruleset import Ruleset, load_ruleset
 
 
 def _load(directory: str | None, no_default_rules: bool) -> Ruleset:
@@ -45,15 +52,9 @@ def list_rules(directory: str | None, category: str | None, no_default_rules: bo
       cleaner rules list --category paywall
     """
     ruleset = _load(directory, no_default_rules)
-    rows = [
-        (r.id, r.category, ",".join(sorted(r.languages)) or "*", r.remove if not r.code else "code",
-         r.description)
-        for r in ruleset.all_rules()
-    ]  # fmt: skip
-    if category:
-        rows = [row for row in rows if row[1] == category]
-    for rule_id, cat, langs, remove, description in rows:
-        click.echo(f"{rule_id:<34} {cat:<16} {langs:<14} {remove:<8} {description}")
+    rows = rule_table(ruleset, category)
+    for row in rows:
+        click.echo(table_line(row))
     if sys.stdout.isatty():  # a count for the reader; a pipe gets the rows alone
         categories = sorted({row[1] for row in rows})
         click.echo(f"\n{len(rows)} rules in {len(categories)} categories.", err=True)
@@ -99,24 +100,14 @@ def show_rule(rule_id: str, directory: str | None) -> None:
     if rule is None:
         click.echo(f"cleaner: error: no rule {rule_id!r}", err=True)
         sys.exit(2)
-    click.echo(f"{rule.id}  ({rule.category}: {CATEGORIES[rule.category]})")
-    click.echo(f"  {rule.description}")
-    if rule.aliases:
-        click.echo(f"  formerly: {', '.join(rule.aliases)}")
+    for line in describe(rule):
+        click.echo(line)
     if rule.code:
-        click.echo(f"  file: {rule.source_file}; decided in code by {rule.code} (no pattern)")
         return
-    click.echo(f"  file: {rule.source_file}; removes: {rule.remove}; where: {rule.where}")
-    click.echo(f"  languages: {', '.join(sorted(rule.languages)) or 'all'}")
-    click.echo(f"  pattern: {rule.pattern_text}")
-    click.echo(f"  keywords: {', '.join(rule.keywords) or '(none: tried on every line)'}")
     with rule_warnings():
         results = run_examples(rule, ruleset.rules)
     for result in results:
-        mark = "PASS" if result.problem is None else "FAIL"
-        verb = "removes:" if result.kind == "remove" else "keeps:  "
-        reason = f"  ({result.problem})" if result.problem else ""
-        click.echo(f"  {mark} {verb} {result.example}{reason}")
+        click.echo(example_line(result))
     failed = sum(1 for result in results if result.problem is not None)
     click.echo(f"{len(results)} examples, {failed} failed.")
     if failed:

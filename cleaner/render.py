@@ -1,25 +1,23 @@
-"""Formatting for standard output and standard error: documents (text, JSON Lines, JSON,
---explain, CSV), error records, one-line messages, and the last-resort error handling that
-keeps every failure to one line (`run_cli`).
+"""Documents formatted for output: text, JSON Lines, JSON, `--explain`, CSV; error records;
+one-line messages; and `write_results`, which writes a batch's results in input order.
 
-Output is strict JSON: `allow_nan=False` everywhere, as inputs are parsed strictly too.
+What `cleaner clean` and the archive commands print is made here, so that a program built on
+the library prints the same bytes. Output is strict JSON: `allow_nan=False` everywhere, as
+inputs are parsed strictly too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import errno
 import json
 import math
-import os
 import re
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from cleaner.document import Document
+from cleaner.inputs import InputFailure, InputNotice
 
 FORM_FEED = "\f"
 # C0 and C1 control characters, DEL, the line and paragraph separators: what could end or
@@ -106,7 +104,7 @@ def render(doc: Document, fmt: str, explain: bool = False) -> Rendered:
 
 
 def render_all(docs: list[Document], fmt: str, explain: bool = False) -> list[Rendered]:
-    """`render` for each document: what run_batch's workers apply to a chunk."""
+    """`render` for each document: what clean_batch's workers apply to a group."""
     return [render(doc, fmt, explain) for doc in docs]
 
 
@@ -157,53 +155,6 @@ class Writer:
         self.stream.flush()
 
 
-@contextlib.contextmanager
-def progress(
-    label: str,
-    *,
-    total: int | None = None,
-    quiet: bool = False,
-    quiet_when_stdout_is_terminal: bool = False,
-) -> Iterator[Callable[[int], None]]:
-    """A rich progress display on standard error when it is a terminal; yields `advance(n)`.
-
-    With a `total`: a bar, count of total, rate, elapsed time and ETA. Without: a spinner,
-    the count and the rate. Nothing is drawn with `quiet`, when standard error is not a
-    terminal (logs, CI), or, for commands that print documents, when standard output is the
-    same terminal: the display would be drawn between the documents.
-    """
-    if quiet or not sys.stderr.isatty() or (quiet_when_stdout_is_terminal and sys.stdout.isatty()):
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    rate = TextColumn("{task.fields[rate]}")
-    columns: list[Any] = [SpinnerColumn(), "{task.description}"]
-    if total is not None:
-        columns += [BarColumn(), MofNCompleteColumn(), TaskProgressColumn(), rate]
-        columns += [TimeElapsedColumn(), "eta", TimeRemainingColumn()]
-    else:
-        columns += [MofNCompleteColumn(), rate, TimeElapsedColumn()]
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total, rate="")
-
-        def advance(n: int) -> None:
-            speed = bar.tasks[0].speed
-            bar.update(task, advance=n, rate=f"{speed:,.0f}/s" if speed else "")
-
-        yield advance
-
-
 def write_csv(stream: IO[str], columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> int:
     """RFC 4180 CSV with a header row (lists and dicts as JSON); returns the rows written."""
     writer = csv.writer(stream, lineterminator="\r\n")
@@ -225,96 +176,43 @@ def _cell(value: Any) -> Any:
     return value
 
 
-class _ClosedStream:
-    """Standard output when the process was started with it closed (`cleaner clean >&-`):
-    Python leaves `sys.stdout` None, and the first write would be an AttributeError."""
+def write_results(
+    results: Iterable[Any],
+    writer: Writer,
+    *,
+    on_failure: Callable[[str, str], None],
+    on_notice: Callable[[str, str], None] | None = None,
+    error_records: bool = False,
+    advance: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Write a batch's results (`cleaner.batch.clean_batch`'s) in input order; returns how
+    many inputs failed.
 
-    def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-def _silence_stdout() -> None:
-    """After standard output failed (closed pipe, full disk), send what is still buffered to
-    /dev/null, so the interpreter's last flush neither fails again nor prints a traceback."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, AttributeError, ValueError):
-        pass
-
-
-def run_cli(main: Callable[[], Any], argv: Sequence[str] | None) -> int:
-    """Run the click command and turn every way it can fail into one line and an exit code.
-
-    - standard output closed by its reader (`cleaner search db x | head -1`): exit 0, quietly,
-      as `cat` does under `set -o pipefail`;
-    - any other OSError (a full disk, standard output closed), MemoryError or unexpected
-      exception: `cleaner: error: ...` on one line and exit 1; with --debug, the traceback.
+    A document (or what `render` made of it) is written; a failure is passed to `on_failure`
+    with its source and reason and, with `error_records`, its error record takes its place in
+    the output, so that output line N is still input N; a notice (an input skipped on
+    purpose) goes to `on_notice`. `advance(1)` follows each input that counts as output.
+    The writer is not closed: the caller closes it, also when this raises.
     """
-    import click
+    failed = 0
+    for result in results:
+        if isinstance(result, InputFailure):
+            failed += 1
+            on_failure(result.source, result.reason)
+            if error_records:
+                record = error_record(result.doc_id, result.source, result.reason)
+                writer.write(Rendered(dumps(record)))
+            advance(1)
+        elif isinstance(result, InputNotice):
+            if on_notice is not None:
+                on_notice(result.source, result.reason)
+        else:
+            writer.write(result)
+            advance(1)
+    return failed
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    if sys.stdout is None:
-        sys.stdout = _ClosedStream()  # type: ignore[assignment]
-    try:
-        try:
-            code = main()
-        except SystemExit as exc:  # the commands' own exit codes (sys.exit)
-            code = exc.code
-            if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
-                # click met EPIPE and exits 1 even outside standalone mode: a reader that
-                # stopped reading is not a failure
-                _silence_stdout()
-                return 0
-        sys.stdout.flush()  # a full disk shows at the flush: fail here, not at exit
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.Abort as exc:
-        if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("cleaner: interrupted", err=True)
-            return 130
-        click.echo("Aborted!", err=True)
-        return 1
-    except KeyboardInterrupt:
-        click.echo("cleaner: interrupted", err=True)
-        return 130
-    except BrokenPipeError:
-        _silence_stdout()
-        return 0
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            _silence_stdout()
-            return 0
-        if debug:
-            raise
-        _silence_stdout()
-        where = " writing the output" if exc.errno in (errno.ENOSPC, errno.EBADF) else ""
-        reason = exc.strerror or str(exc)
-        click.echo(one_line(f"cleaner: error{where}: {reason[:1].lower()}{reason[1:]}"), err=True)
-        return 1
-    except MemoryError:
-        if debug:
-            raise
-        click.echo("cleaner: error: out of memory", err=True)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - the last resort: one line, --debug for more
-        if debug:
-            raise
-        message = f"internal error ({type(exc).__name__}: {exc}); rerun with --debug"
-        click.echo(one_line(f"cleaner: error: {message}"), err=True)
-        return 1
-    if isinstance(code, str):
-        click.echo(one_line(code), err=True)
-        return 1
-    return code if isinstance(code, int) else 0
+
+def summary(written: int, failed: int, seconds: float) -> str:
+    """The line a run ends with on a terminal: counts, time and rate."""
+    rate = f" ({written / seconds:,.0f}/s)" if seconds > 0 and written else ""
+    return f"cleaner: {written:,} cleaned, {failed:,} failed in {seconds:.1f} s" + rate
