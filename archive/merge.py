@@ -261,15 +261,16 @@ def _merge_one(
                 if seen:  # counted first, as `ingest` does: fingerprints stop a second count
                     templates.count(target, run_id, seen)
 
-            def write(counts: Counts, after: int = after, upto: int = upto) -> None:
+            counts = Counts()
+
+            def write(counts: Counts = counts, after: int = after, upto: int = upto) -> None:
                 _copy_batch(conn, after, upto, counts)
                 now = utc_now()
                 conn.execute(copy_raw, (now, run_id))
                 conn.execute(copy_articles, (now, run_id))
                 conn.execute(copy_removals)
 
-            counts = Counts()
-            total.add(target._transaction(run_id, counts, lambda c=counts: write(c)))
+            total.add(target._transaction(run_id, counts, write))
             hooks.on_progress(heads)
             after = upto
     return False

@@ -217,8 +217,7 @@ def clean_on_cluster(
         if unit is None:
             return False
         if isinstance(unit, Part):
-            future = client.submit(clean_range, shipped, unit, pure=False)
-            pending.append(([], unit, future))
+            pending.append(([], unit, client.submit(clean_range, shipped, unit, pure=False)))
             return True
         slots, raws = split_chunk(unit)
         future = client.submit(clean_part, shipped, raws, pure=False) if raws else None
