@@ -250,7 +250,7 @@ def html_losses(
         fa, fb = page_f1(rec, a)[0], page_f1(rec, b)[0]
         if fa < fb - 0.05:
             out.append(f"  -{fb - fa:.3f} {rec['id']} cleaner={fa:.3f} trafilatura={fb:.3f}")
-    return sorted(out, key=lambda s: -float(s.split()[0]))[:limit] + [f"  ({len(out)} pages)"]
+    return sorted(out, key=lambda s: float(s.split()[0]))[:limit] + [f"  ({len(out)} pages)"]
 
 
 def check_floors(figures: dict[str, float], floors: dict[str, float]) -> list[str]:
