@@ -210,6 +210,23 @@ def gate_extents(units: Sequence[Unit], matches: Sequence[tuple[Unit, Any]]) -> 
     return back
 
 
+def gate_unsure(units: Sequence[Unit], ruleset: Ruleset) -> int:
+    """HTML mode: the lines that `text_only` rules removed (matched or by extent) come back.
+
+    Those rules, on trafilatura's extractions of the three benchmarks' tuning halves, removed
+    more article text than boilerplate and were never mostly right on any corpus
+    (docs/quality.md has the table): trafilatura already left out most of what they are for,
+    and what is left that they match is mostly the article's own closing lines, notes or bio.
+    Returns how many units came back."""
+    unsure = ruleset.having("text_only")
+    back = 0
+    for unit in units:
+        if unit.removed_by in unsure:
+            unit.removed_by = None
+            back += 1
+    return back
+
+
 def title_anchors(units: Sequence[Unit], limit: int = 400) -> list[int]:
     """Indices of headings that repeat the page's first line (its <title>).
 

@@ -16,7 +16,7 @@ from cleaner import __version__
 from cleaner.decode import decode_bytes, looks_like_html
 from cleaner.document import Document, Removal
 from cleaner.engine import apply_rules
-from cleaner.generic import apply_generic, gate_extents, model_headline
+from cleaner.generic import apply_generic, gate_extents, gate_unsure, model_headline
 from cleaner.language import GUESS_CHARS, detect_languages, guess_from_words, words
 from cleaner.limits import Limits, cheap_text, check_lines, element_note, too_many_elements
 from cleaner.limits import current as current_limits
@@ -163,7 +163,10 @@ def draft(
         r for r in ruleset if r.applies_to(hint) and (options.include_preview or not r.preview)
     ]
     matches = apply_rules(units, rules)
-    if kind == "html":  # trafilatura's extraction: extents may not take it whole
+    # trafilatura found nothing: the page's visible text, in which the body model looks
+    extracted = html_meta is not None and html_meta.extracted
+    if extracted:  # trafilatura's extraction: only sure rules, extents may not take it whole
+        gate_unsure(units, ruleset)
         gate_extents(units, matches)
     meta = collect(matches, hint, fetched_at, units)
     if html_meta is not None:  # before the template pass: the site may be the HTML's publisher
@@ -173,9 +176,9 @@ def draft(
         site = site_key(url, meta.publisher)
         keys = options.templates.get(site) if site is not None else None
         headline = _apply_site_template(units, keys, headline)
-    # trafilatura already found the HTML's article: the generic classifier is for text (and
-    # for HTML too big for trafilatura, reduced to a plain tag strip)
-    generic = options.generic and (kind == "text" or limited)
+    # trafilatura already found the HTML's article: the body model is for text (and for HTML
+    # too big for trafilatura or in which it found nothing, reduced to its visible text)
+    generic = options.generic and (kind == "text" or not extracted)
     anchor = apply_generic(units, hint, ruleset) if generic else None
     title = _decide_title(
         units,

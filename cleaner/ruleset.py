@@ -129,7 +129,7 @@ class RuleTimeoutWarning(UserWarning):
 
 
 # A rule's true-or-false properties (see Rule): what later passes do with the lines it removed.
-FLAGS = ("inline", "ad_mark", "metadata")
+FLAGS = ("inline", "ad_mark", "metadata", "text_only")
 _ALLOWED_KEYS = {
     "id", "category", "description", "pattern", "phrases", "ignore_case", "keywords",
     "remove", "languages", "where", "max_words", "date_source", "aliases", "preview",
@@ -169,10 +169,12 @@ class Rule:
     # (ads, editorial notes), which the body model reads as such rather than as the page's
     # edge; `ad_mark`, an ad label or marking whose short next lines are the ad's own copy
     # (generic.ad-copy); `metadata`, a line taken into a field (the headline, a date), which
-    # the body model does not see at all.
+    # the body model does not see at all; `text_only`, a rule that removes in plain text
+    # only: on trafilatura's extraction of an HTML page it took more article than boilerplate.
     inline: bool = False
     ad_mark: bool = False
     metadata: bool = False
+    text_only: bool = False
     # The compiled regex.Pattern of `pattern_text`: set on first use (`compile`), so that a
     # copy made with dataclasses.replace() compiles its own pattern again.
     matcher: Any = field(default=None, init=False, compare=False, repr=False)
@@ -364,6 +366,7 @@ def _parse_rule(data: dict[str, Any], file: str, position: int = 0, *, lazy: boo
         inline=_flag(data, "inline", where),
         ad_mark=_flag(data, "ad_mark", where),
         metadata=_flag(data, "metadata", where),
+        text_only=_flag(data, "text_only", where),
     )
     if compiled is not None:
         object.__setattr__(rule, "matcher", compiled)  # checked above: not compiled twice
@@ -399,6 +402,7 @@ def _code_rule(
         inline=_flag(data, "inline", where),
         ad_mark=_flag(data, "ad_mark", where),
         metadata=_flag(data, "metadata", where),
+        text_only=_flag(data, "text_only", where),
     )
 
 

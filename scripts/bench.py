@@ -20,6 +20,12 @@ the tuning half's own figure is measured on the pages the model learned from.
 HTML mode also scores trafilatura alone (its `extract()` with default settings, the peer a user
 would otherwise run) and lists the pages where `cleaner` loses more than 0.05 F1 against it.
 Runs the library in-process (the CLI adds only I/O); docs/s is the cleaning time alone.
+
+Quality gate: every figure measured is checked against its floor in scripts/bench_floors.json
+(the figures measured when the file was last updated, less a small margin), and HTML mode
+against trafilatura alone on the same pages; the script exits 1 naming each figure below its
+floor, so `make bench` fails on a regression. `--floors FILE` reads another floors file,
+`--no-floors` skips the gate.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ WORD = re.compile(r"\w+")
 CORPORA = ("aeb", "traf", "wce")
 LONG_PARAGRAPH = 25  # words: a gold paragraph a reader misses
 WITH_STOPLIST = ("ru", "fr", "es", "it", "pt", "nl", "pl", "uk")
+FLOORS = ROOT / "scripts" / "bench_floors.json"
 
 
 def shingles(text: str, n: int = 4) -> Counter:
@@ -146,8 +153,18 @@ def score(records: list[dict], outputs: list[str]) -> tuple[float, float, float]
     )
 
 
-def report(name: str, records: list[dict], outputs: list[str], secs: float, show: int) -> str:
+def report(
+    name: str,
+    records: list[dict],
+    outputs: list[str],
+    secs: float,
+    show: int,
+    figures: dict[str, float] | None = None,
+) -> str:
+    """The report line of one run; its F1 goes into `figures` under `name` (for the gate)."""
     p, r, f1 = score(records, outputs)
+    if figures is not None:
+        figures[name] = f1
     empty = sum(1 for o in outputs if not o.strip())
     per_page = [page_f1(rec, o) for rec, o in zip(records, outputs, strict=True)]
     lost = sum(1 for _, rec_r in per_page if rec_r < 0.5)
@@ -233,10 +250,38 @@ def html_losses(
         fa, fb = page_f1(rec, a)[0], page_f1(rec, b)[0]
         if fa < fb - 0.05:
             out.append(f"  -{fb - fa:.3f} {rec['id']} cleaner={fa:.3f} trafilatura={fb:.3f}")
-    return sorted(out, key=lambda s: -float(s.split()[0]))[:limit] + [f"  ({len(out)} pages)"]
+    return sorted(out, key=lambda s: float(s.split()[0]))[:limit] + [f"  ({len(out)} pages)"]
 
 
-def run_loco(data: Path, corpora: list[str], show: int, stages: int = 2) -> None:
+def check_floors(figures: dict[str, float], floors: dict[str, float]) -> list[str]:
+    """One line per figure below its floor (figures without a floor are not checked; a floor
+    whose figure was not measured in this run is skipped), and per HTML figure below
+    trafilatura alone on the same pages."""
+    failures = [
+        f"{name}: F1 {figures[name]:.4f} below its floor {floor:.4f}"
+        for name, floor in sorted(floors.items())
+        if name in figures and figures[name] < floor
+    ]
+    for name, f1 in sorted(figures.items()):
+        peer = figures.get(name.replace(" html", " trafilatura-alone"))
+        if name.endswith(" html") and peer is not None and f1 < peer:
+            failures.append(f"{name}: F1 {f1:.4f} below trafilatura alone ({peer:.4f})")
+    return failures
+
+
+def load_floors(path: Path) -> dict[str, float]:
+    """The floors file: {"corpus-split mode": F1 floor}, keys as the report lines name them."""
+    data = json.loads(path.read_text("utf-8"))
+    return {str(k): float(v) for k, v in data["floors"].items()}
+
+
+def run_loco(
+    data: Path,
+    corpora: list[str],
+    show: int,
+    stages: int = 2,
+    figures: dict[str, float] | None = None,
+) -> None:
     """Train on the other corpora, score this one's tuning half."""
     import train_body
 
@@ -253,12 +298,13 @@ def run_loco(data: Path, corpora: list[str], show: int, stages: int = 2) -> None
         try:
             records = load(data / corpus / "dev.jsonl.gz")
             outputs, secs = run_text(records)
-            print(report(f"{corpus}-dev text LOCO", records, outputs, secs, show), flush=True)
+            line = report(f"{corpus}-dev text LOCO", records, outputs, secs, show, figures)
+            print(line, flush=True)
         finally:
             generic.use_model(None)
 
 
-def run_samples() -> str:
+def run_samples(figures: dict[str, float] | None = None) -> str:
     samples = ROOT / "samples"
     names = sorted(p for p in samples.glob("*.raw.*"))
     exact = 0
@@ -270,6 +316,8 @@ def run_samples() -> str:
         gold = json.loads(gold_path.read_text())
         doc = clean(raw.read_bytes(), source=str(raw))
         exact += doc.text == gold["text"]
+    if figures is not None:
+        figures["samples exact"] = exact / max(len(names), 1)
     return f"samples: {exact}/{len(names)} exact"
 
 
@@ -290,14 +338,29 @@ def main() -> None:
     ap.add_argument(
         "--balance", choices=["recall", "default", "precision"], help="HTML: trafilatura's balance"
     )
+    ap.add_argument("--floors", type=Path, default=FLOORS, help="the gate's floors file")
+    ap.add_argument("--no-floors", action="store_true", help="report only, no quality gate")
     a = ap.parse_args()
+    figures: dict[str, float] = {}
     if a.balance:
         import cleaner.extract_html
 
         cleaner.extract_html.BALANCE = a.balance
-    print(run_samples())
-    if not a.data:
-        return
+    print(run_samples(figures))
+    if a.data:
+        measure(a, figures)
+    if a.no_floors or a.no_generic or a.balance:
+        return  # a variant run is a measurement, not the shipped configuration
+    failures = check_floors(figures, load_floors(a.floors))
+    for failure in failures:
+        print(f"bench gate: {failure}", file=sys.stderr)
+    if failures:
+        sys.exit(1)
+    print(f"bench gate: {len(figures)} figures at or above their floors ({a.floors.name})")
+
+
+def measure(a: argparse.Namespace, figures: dict[str, float]) -> None:
+    """The benchmark corpora's figures, printed and put in `figures`."""
     modes = ["text", "html"] if a.mode == "both" else [a.mode]
     for corpus in a.corpora:
         path = a.data / corpus / f"{a.split}.jsonl.gz"
@@ -308,18 +371,19 @@ def main() -> None:
         name = f"{corpus}-{a.split}"
         if "text" in modes and not a.loco_only:
             outputs, secs = run_text(records, generic=not a.no_generic)
-            print(report(f"{name} text", records, outputs, secs, a.show), flush=True)
+            print(report(f"{name} text", records, outputs, secs, a.show, figures), flush=True)
         if "html" in modes:
             outputs, extracted, secs = run_html(records)
-            print(report(f"{name} html", records, outputs, secs, a.show), flush=True)
+            print(report(f"{name} html", records, outputs, secs, a.show, figures), flush=True)
             print(f"    extraction alone: F1={score(records, extracted)[2]:.3f}")
             if not a.no_peer:
                 size = path.stat().st_size
                 peer = trafilatura_alone(records, Path(f"/tmp/cleaner-peer-{corpus}-{size}.json"))
-                print(report(f"{name} trafilatura-alone", records, peer, 1.0, 0), flush=True)
+                line = report(f"{name} trafilatura-alone", records, peer, 1.0, 0, figures)
+                print(line, flush=True)
                 print("\n".join(html_losses(records, outputs, peer)), flush=True)
     if (a.loco or a.loco_only) and "text" in modes:
-        run_loco(a.data, a.corpora, a.show, a.stages)
+        run_loco(a.data, a.corpora, a.show, a.stages, figures)
 
 
 if __name__ == "__main__":

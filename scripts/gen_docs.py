@@ -85,7 +85,9 @@ def render_rules() -> str:
         "Properties say what later passes make of a line a rule removed: `inline`, an insert",
         "found inside articles (an ad, an editorial note), which the body model reads as such;",
         "`ad_mark`, an ad label or marking whose short next lines are the ad's copy",
-        "(`generic.ad-copy`); `metadata`, a line taken into a field, unseen by the body model.\n",
+        "(`generic.ad-copy`); `metadata`, a line taken into a field, unseen by the body model;",
+        "`text_only`, a rule that removes in plain text only (on trafilatura's extraction of an",
+        "HTML page it removed more article than boilerplate).\n",
     ]
     by_category: dict[str, list[str]] = {}
     for rule in ruleset.all_rules():

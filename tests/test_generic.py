@@ -186,3 +186,45 @@ def test_html_extents_that_leave_most_of_the_extraction_stay() -> None:
     page[3].removed_by = page[4].removed_by = rule.id
     assert gate_extents(page, [(page[3], Match(rule, {}, 7))]) == 0
     assert page[4].removed_by == rule.id
+
+
+# HTML pages trafilatura cannot read as they come (invented text).
+FERRY = (
+    "The ferry company said on Monday that the night crossing to the islands would stop for "
+    "the winter, because too few passengers had booked cabins since the new bridge opened.",
+    "Harbour workers, who had hoped the route would stay open until Christmas, asked the "
+    "county to pay for a smaller boat that could run twice a week while the weather allows.",
+    "A spokesman for the company said the decision would be reviewed in March, when the "
+    "timetable for the summer season is drawn up and the first bookings come in.",
+)
+FERRY_BODY = "<h1>Night ferry stops for the winter</h1>" + "".join(f"<p>{p}</p>" for p in FERRY)
+
+
+def test_html_whose_start_tags_sit_in_conditional_comments_is_read() -> None:
+    """`<!--[if gt IE 8]>` with its closing `<!-->` lost hides the whole page in a comment."""
+    from cleaner import CleanOptions
+
+    page = (
+        '<!doctype html>\n<!--[if lt IE 7]> <html class="old ie6" lang="en"> <![endif]-->\n'
+        "<!--[if gt IE 8]>\n<head><title>Night ferry stops for the winter</title></head>\n"
+        '<body><div class="nav"><a href="/">Home</a> <a href="/news">News</a></div>'
+        f"<article>{FERRY_BODY}</article></body></html>"
+    )
+    doc = clean(page, options=CleanOptions(input_kind="html"))
+    assert doc.text == "\n\n".join(FERRY)
+    assert doc.title == "Night ferry stops for the winter"
+
+
+def test_an_html_fragment_without_an_html_element_is_read() -> None:
+    """trafilatura rejects a fragment with a single top element: it is wrapped first."""
+    from cleaner import CleanOptions
+
+    menu = "".join(
+        f'<li><a href="/{w.lower()}">{w}</a></li>' for w in ("Home", "Archive", "Tides", "About")
+    )
+    page = (
+        f'<text id="http://example.org/ferry"><div id="page"><div id="nav"><ul>{menu}</ul>'
+        f'</div><div id="main">{FERRY_BODY}</div></div></text>\n'
+    )
+    doc = clean(page, options=CleanOptions(input_kind="html"))
+    assert doc.text == "\n\n".join(FERRY)
