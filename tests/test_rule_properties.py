@@ -52,3 +52,42 @@ def test_metadata_lines_are_not_what_the_body_model_sees() -> None:
     units[2].removed_by = "nav.breadcrumb"
     assert [u.index for u in body_sequence(units)] == [units[1].index, units[2].index]
     assert len(body_sequence(units, metadata=frozenset())) == 3
+
+
+TEXT_ONLY_RULE = """
+[[rule]]
+id = "user.closing-note"
+category = "editorial-notes"
+description = "A closing note that trafilatura's extraction keeps as the article's own"
+text_only = true
+pattern = '^Reporting by the harbour desk\\.$'
+"""
+
+HTML_PAGE = """<html><head><title>Harbour reopens</title></head><body><article>
+<h1>Harbour reopens</h1>
+<p>The harbour reopened on Monday after a winter of repairs to the old stone quay.</p>
+<p>Fishing boats returned before dawn, and the market hall opened its doors at seven.</p>
+<p>Reporting by the harbour desk.</p>
+</article></body></html>"""
+
+
+def test_a_text_only_rule_removes_in_text_but_not_from_trafilaturas_extraction() -> None:
+    from cleaner import CleanOptions, clean
+    from cleaner.generic import gate_unsure
+
+    rules = tuple(parse_rule_file(TEXT_ONLY_RULE, "mine.toml"))
+    ruleset = Ruleset(rules=rules, version="test")
+    assert ruleset.having("text_only") == {"user.closing-note"}
+    units, _ = make_units("The harbour reopened.\n\nReporting by the harbour desk.")
+    units[1].removed_by = "user.closing-note"
+    assert gate_unsure(units, ruleset) == 1 and units[1].kept
+
+    options = CleanOptions(ruleset=ruleset)
+    text = "\n\n".join(
+        [
+            "The harbour reopened on Monday after a winter of repairs to the old stone quay.",
+            "Reporting by the harbour desk.",
+        ]
+    )
+    assert "Reporting by the harbour desk." not in clean(text, options=options).text
+    assert "Reporting by the harbour desk." in clean(HTML_PAGE, options=options).text
