@@ -252,6 +252,7 @@ def _pooled(
     warn: Callable[[str, str], None] | None,
 ) -> Iterator[Result]:
     """`work` on chunks of `group` inputs in `jobs` forked workers, results in input order."""
+    from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
     global _WORK
@@ -266,7 +267,14 @@ def _pooled(
         if chunk is None:
             return False
         slots, raws = split_chunk(chunk)
-        pending.append(_Pending(slots, raws, pool.submit(_run_work, raws) if raws else None))
+        future = None
+        if raws:
+            try:
+                future = pool.submit(_run_work, raws)
+            except BrokenProcessPool as exc:  # a worker died since the last result was read:
+                future = Future()  # this chunk is retried with the others in flight
+                future.set_exception(exc)
+        pending.append(_Pending(slots, raws, future))
         return True
 
     try:

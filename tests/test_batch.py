@@ -96,6 +96,47 @@ def test_a_worker_that_dies_fails_only_its_input_and_never_hangs() -> None:
     assert warned and "worker process died" in warned[0]
 
 
+class _BreaksOnThirdSubmit:
+    """A pool that runs work in this process and, like a real pool whose worker was just
+    killed, refuses the third submission with BrokenProcessPool."""
+
+    submitted = 0
+
+    def submit(self, fn, *args):  # type: ignore[no-untyped-def]
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        type(self).submitted += 1
+        if type(self).submitted == 3:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def test_a_pool_broken_between_two_submissions_retries_instead_of_failing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker can die while the parent is handing out the next chunk: the submission itself
+    then raises. Those inputs are cleaned again like the others in flight, never an error."""
+    from cleaner import batch
+
+    monkeypatch.setattr(_BreaksOnThirdSubmit, "submitted", 0)
+    monkeypatch.setattr(batch, "_new_pool", lambda jobs: _BreaksOnThirdSubmit())
+    texts = _texts()
+    items = [RawInput(f"n{i}", texts[i % len(texts)], f"n{i}") for i in range(12)]
+    warned: list[str] = []
+    results = list(
+        clean_batch(items, jobs=2, group=2, warn=lambda what, reason: warned.append(reason))
+    )
+    assert not [r for r in results if isinstance(r, InputFailure)]
+    assert [r.source for r in results] == [i.source for i in items]
+    assert warned and "worker process died" in warned[0]
+
+
 # --- one input, one record: clean, archive + export, reclean ------------------------------
 
 
