@@ -182,16 +182,24 @@ def take_title(units: Sequence[Unit]) -> str | None:
     if unit is None:
         return None
     unit.removed_by = "meta.title"
-    key = _title_key(unit.text)
+    drop_repeats(units, unit.text)
+    return normalise_title(unit.text)
+
+
+def drop_repeats(units: Sequence[Unit], title: str) -> None:
+    """Mark the kept lines that repeat the headline word for word (a share bar's or a sticky
+    header's copy, below the lead as often as above it) as `meta.repeated-title`."""
+    key = _title_key(title)
+    if not key:
+        return
     # The key is the text's \w+ words joined by spaces: a unit with another word count (as
     # make_units counted them, before any prefix rule shortened the text) cannot repeat it.
-    size = key.count(" ") + 1 if key else 0
+    size = key.count(" ") + 1
     for other in units:
         if not other.kept or (other.words != size and other.prefix_rule is None):
             continue
         if _title_key(other.text) == key:
             other.removed_by = "meta.repeated-title"
-    return normalise_title(unit.text)
 
 
 def drop_leading_title(units: Sequence[Unit], title: str | None) -> None:

@@ -26,6 +26,7 @@ from cleaner.metadata import (
     byline_date,
     collect,
     drop_leading_title,
+    drop_repeats,
     merge_html,
     normalise_title,
     repeated_headline,
@@ -254,6 +255,8 @@ def _decide_title(
     if text:
         title = title if title is not None else repeated_headline(units)
         title = strip_site_name(title, units, meta.publisher)
+        if title is not None:  # its copies further down (a share bar's) are not article text
+            drop_repeats(units, title)
     if html:
         title = title or meta.title
         drop_leading_title(units, title)
