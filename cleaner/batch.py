@@ -168,7 +168,7 @@ def clean_batch(
         warm_up(options)
         yield from _pooled(items, _CleanGroup(options, render), jobs, group, warn)
         return
-    for chunk in _chunks(iter(items), max(group, 1)):
+    for chunk in chunks(iter(items), max(group, 1)):
         if debug:
             for item in chunk:
                 if isinstance(item, InputFailure) and item.error is not None:
@@ -185,7 +185,7 @@ def split_chunk(chunk: list[Item]) -> tuple[list[Item | None], list[RawInput]]:
     return slots, [item for item in chunk if isinstance(item, RawInput)]
 
 
-def _chunks(source: Iterator[Item], size: int) -> Iterator[list[Item]]:
+def chunks(source: Iterator[Item], size: int) -> Iterator[list[Item]]:
     """The items, `size` RawInputs at a time (failures and notices ride along)."""
     waiting: list[Item] = []
     inputs = 0
@@ -258,12 +258,12 @@ def _pooled(
     global _WORK
     previous, _WORK = _WORK, work
     source = iter(items)
-    chunks = _chunks(source, max(group, 1))
+    waiting = chunks(source, max(group, 1))
     pool = _new_pool(jobs)
     pending: deque[_Pending] = deque()
 
     def submit() -> bool:
-        chunk = next(chunks, None)
+        chunk = next(waiting, None)
         if chunk is None:
             return False
         slots, raws = split_chunk(chunk)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import sys
@@ -28,9 +29,17 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from cleaner.batch import WORKER_DIED, Item, Render, clean_group, split_chunk, warm_up
+from cleaner.batch import (
+    WORKER_DIED,
+    Item,
+    Render,
+    chunks,
+    clean_group,
+    split_chunk,
+    warm_up,
+)
 from cleaner.document import RECORD_FIELDS, Document
 from cleaner.inputs import InputFailure, InputNotice, RawInput, read_inputs
 from cleaner.partition import Part, read_part
@@ -171,24 +180,13 @@ def clean_range(shipped: Shipped, part: Part) -> list[Any]:
 
 
 def _units(items: Iterable[Item | Part], size: int) -> Iterator[list[Item] | Part]:
-    """`size` RawInputs at a time, as `cleaner.batch._chunks` (failures and notices ride
-    along), and each `Part` of a big file a unit of its own."""
-    waiting: list[Item] = []
-    inputs = 0
-    for item in items:
-        if isinstance(item, Part):
-            if waiting:
-                yield waiting
-                waiting, inputs = [], 0
-            yield item
-            continue
-        waiting.append(item)
-        inputs += isinstance(item, RawInput)
-        if inputs >= size:
-            yield waiting
-            waiting, inputs = [], 0
-    if waiting:
-        yield waiting
+    """The batch engine's chunks of `size` RawInputs (failures and notices ride along), and
+    each `Part` of a big file a unit of its own (groupby keeps the stream lazy)."""
+    for is_part, run in itertools.groupby(items, key=lambda item: isinstance(item, Part)):
+        if is_part:
+            yield from cast(Iterator[Part], run)
+        else:
+            yield from chunks(cast(Iterator[Item], run), size)
 
 
 def clean_on_cluster(
