@@ -469,7 +469,7 @@ def test_count_documents_knows_files_not_records(tmp_path: Path) -> None:
 def test_clean_prints_a_summary_on_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cleaner.cli.clean_cmd import _write_all
+    from cleaner.clean_run import write_all
     from cleaner.inputs import read_inputs
     from cleaner.pipeline import CleanOptions
     from cleaner.ruleset import default_ruleset
@@ -479,16 +479,8 @@ def test_clean_prints_a_summary_on_a_terminal(
     err = _Terminal()
     monkeypatch.setattr(sys, "stderr", err)
     monkeypatch.setattr(sys, "stdout", _Terminal())  # no progress bar between documents
-    with pytest.raises(SystemExit):
-        _write_all(
-            read_inputs([str(tmp_path)]),
-            "text",
-            False,
-            CleanOptions(ruleset=default_ruleset()),
-            1,
-            False,
-            stream=False,
-        )
+    options = CleanOptions(ruleset=default_ruleset())
+    assert write_all(read_inputs([str(tmp_path)]), sys.stdout, "text", False, options) == 1
     assert "cleaner: 1 cleaned, 1 failed in " in err.getvalue()
 
 
@@ -504,13 +496,13 @@ def test_export_and_search_to_a_full_disk(tmp_path: Path) -> None:
 
 
 def test_memory_error_in_rules_check_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleaner.cli.rules_cmd as rules_cmd
+    import cleaner.rulecheck
     from cleaner.cli import main
 
     def exhausted(ruleset: object) -> list[str]:
         raise MemoryError
 
-    monkeypatch.setattr(rules_cmd, "check_ruleset", exhausted)
+    monkeypatch.setattr(cleaner.rulecheck, "check_ruleset", exhausted)
     with pytest.raises(SystemExit) as stopped:
         main(["rules", "check"])
     assert stopped.value.code == 1
