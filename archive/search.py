@@ -258,6 +258,34 @@ def languages_if_absent(archive: Archive, language: str) -> list[str] | None:
     ]
 
 
+def language_warning(archive: Archive, language: str | None) -> str | None:
+    """The warning line for a `language` filter the archive holds no article in (None when
+    it holds one, or no language was asked for): an empty result then says why."""
+    present = None if language is None else languages_if_absent(archive, language)
+    if present is None:
+        return None
+    return (
+        f"cleaner: warning: no articles in language {language!r} "
+        f"(the archive has: {', '.join(present) or 'none'})"
+    )
+
+
+def marks_for(stream: IO[str], fmt: str) -> tuple[str, str]:
+    """How a snippet marks the words found: bold on a terminal for "text", else brackets."""
+    return ("\x1b[1m", "\x1b[0m") if fmt == "text" and stream.isatty() else ("[", "]")
+
+
+def hits_lines(hits: Sequence[Hit], fmt: str) -> list[str]:
+    """The hits as `cleaner search` prints them: "jsonl" one JSON object a line; "text" each
+    hit's `hit_lines`, a blank line between two hits. (CSV is `write_hits_csv`.)"""
+    if fmt == "jsonl":
+        return [dumps(hit.to_dict()) for hit in hits]
+    lines: list[str] = []
+    for n, hit in enumerate(hits, 1):
+        lines += ([""] if n > 1 else []) + hit_lines(n, hit)
+    return lines
+
+
 def hit_lines(rank: int, hit: Hit) -> list[str]:
     """A hit as `cleaner search` prints it: rank and title (with language, date and
     publisher), its address, and the snippet on one line."""

@@ -135,6 +135,27 @@ def check_port(host: str, port: int) -> None:
             raise ArchiveError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
+def serve(
+    db: str,
+    host: str,
+    port: int,
+    *,
+    allow_sql: bool = False,
+    i_know: bool = False,
+    say: Callable[[str], None] = lambda line: None,
+) -> None:
+    """`cleaner serve`: check, then serve DB until stopped (`run`). DB must be an archive and
+    the port free; a host other machines can reach is warned about through `say`, and refused
+    with `allow_sql` unless `i_know`. What is refused raises ArchiveError before Datasette
+    starts."""
+    max_value_bytes = prepare(Path(db))
+    warning = check_exposure(host, allow_sql, i_know)
+    if warning:
+        say(f"cleaner: {warning}")
+    check_port(host, port)
+    run(db, host, port, allow_sql=allow_sql, max_value_bytes=max_value_bytes, announce=say)
+
+
 def datasette_args(
     db_path: Path, metadata_file: Path, host: str, port: int, *, allow_sql: bool = False
 ) -> list[str]:

@@ -1,5 +1,7 @@
 """The terminal side of a command-line run: a progress display, rule warnings shown once,
-and `run_cli`, the last-resort handling that keeps every failure to one line and an exit code.
+one-line error and warning messages, the errors that end a command before it starts
+(`usage_errors`), the Dask client of `--dask`, and `run_cli`, the last-resort handling that
+keeps every failure to one line and an exit code.
 
 The `cleaner` command uses them around its click commands; they hold no click command
 themselves, so a program that wraps the library in its own command line can use them too.
@@ -9,15 +11,79 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
+from cleaner.errors import ArchiveError, RuleFileError
 from cleaner.render import one_line
+
+
+def fail_usage(message: str) -> NoReturn:
+    """`cleaner: error: message` on one line, exit 2: the command could not start."""
+    click.echo(one_line(f"cleaner: error: {message}"), err=True)
+    sys.exit(2)
+
+
+def report(source: str, reason: str) -> None:
+    """One line per failed input, always naming it (control characters escaped)."""
+    click.echo(one_line(f"cleaner: {source}: {reason}"), err=True)
+
+
+def warn(source: str, reason: str) -> None:
+    """One line for an input skipped on purpose, or a worker that had to be replaced."""
+    click.echo(one_line(f"cleaner: warning: {source}: {reason}"), err=True)
+
+
+@contextlib.contextmanager
+def usage_errors(
+    debug: bool = False,
+    *,
+    also: type[Exception] | tuple[type[Exception], ...] = (),
+    prefix: str = "",
+) -> Iterator[None]:
+    """Errors that stop a command before it does its work are one line and exit 2: unreadable
+    rules (`RuleFileError`), a file that is not a usable archive, a port in use
+    (`ArchiveError`), and the exceptions in `also`, whose message follows `prefix`. With
+    `debug`, they propagate: the traceback is what --debug is for."""
+    try:
+        yield
+    except (ArchiveError, RuleFileError) as exc:
+        if debug:
+            raise
+        fail_usage(str(exc))
+    except also as exc:
+        if debug:
+            raise
+        fail_usage(f"{prefix}{exc}")
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, debug: bool = False, quiet: bool = False) -> Iterator[Any]:
+    """The Dask client for --dask (None without it: Dask is then never imported); unless
+    `quiet`, one line on stderr names the cluster and its dashboard. Dask not installed, or a
+    scheduler that cannot be started or reached, is a usage error (exit 2)."""
+    if scheduler is None:
+        yield None
+        return
+    try:
+        from cleaner.dask import connected
+    except ImportError:
+        fail_usage("--dask needs Dask: pip install 'cleaner[dask]'")
+    with contextlib.ExitStack() as stack:
+        try:
+            say = None if quiet else functools.partial(click.echo, err=True)
+            client = stack.enter_context(connected(scheduler, announce=say))
+        except (OSError, ValueError, TimeoutError) as exc:
+            if debug:
+                raise
+            fail_usage(f"--dask {scheduler}: cannot start or reach the scheduler ({exc})")
+        yield client
 
 
 @contextlib.contextmanager

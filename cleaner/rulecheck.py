@@ -123,3 +123,30 @@ def example_line(result: ExampleResult) -> str:
     verb = "removes:" if result.kind == "remove" else "keeps:  "
     reason = f"  ({result.problem})" if result.problem else ""
     return f"  {mark} {verb} {result.example}{reason}"
+
+
+def table_count(rows: Sequence[tuple[str, ...]]) -> str:
+    """The count `rules list` ends with on a terminal (a blank line first)."""
+    categories = {row[1] for row in rows}
+    return f"\n{len(rows)} rules in {len(categories)} categories."
+
+
+def check_report(ruleset: Ruleset) -> tuple[list[str], bool]:
+    """What `cleaner rules check` prints, and whether every example passed: a `FAIL` line
+    per problem (`check_ruleset`), then the counts of rules, examples and failures."""
+    problems = check_ruleset(ruleset)
+    examples = sum(len(r.examples_remove) + len(r.examples_keep) for r in ruleset)
+    lines = [f"FAIL {problem}" for problem in problems]
+    lines.append(f"{len(ruleset)} rules, {examples} examples, {len(problems)} failures.")
+    return lines, not problems
+
+
+def example_report(rule: Rule, ruleset: Ruleset) -> tuple[list[str], bool]:
+    """What `cleaner rules show` prints after `describe`, and whether every example passed:
+    each example of a pattern rule marked PASS or FAIL (`run_examples`, keep-examples also
+    against the whole `ruleset`), then the counts. A rule decided in code has none."""
+    if rule.code:
+        return [], True
+    results = run_examples(rule, ruleset.rules)
+    failed = sum(1 for result in results if result.problem is not None)
+    return [*map(example_line, results), f"{len(results)} examples, {failed} failed."], not failed

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import regex
 
@@ -363,10 +363,7 @@ def _parse_rule(data: dict[str, Any], file: str, position: int = 0, *, lazy: boo
         source_file=file,
         pattern_text=pattern,
         flags=flags,
-        inline=_flag(data, "inline", where),
-        ad_mark=_flag(data, "ad_mark", where),
-        metadata=_flag(data, "metadata", where),
-        text_only=_flag(data, "text_only", where),
+        **_flags(data, where),
     )
     if compiled is not None:
         object.__setattr__(rule, "matcher", compiled)  # checked above: not compiled twice
@@ -399,19 +396,26 @@ def _code_rule(
         source_file=file,
         builtin=True,
         code=code,
-        inline=_flag(data, "inline", where),
-        ad_mark=_flag(data, "ad_mark", where),
-        metadata=_flag(data, "metadata", where),
-        text_only=_flag(data, "text_only", where),
+        **_flags(data, where),
     )
 
 
-def _flag(data: dict[str, Any], name: str, where: str) -> bool:
-    """One of the rule's properties (FLAGS): true or false, nothing else; false if absent."""
-    value = data.get(name, False)
-    if not isinstance(value, bool):
-        raise RuleFileError(f"{where}: '{name}' must be true or false")
-    return value
+class _Flags(TypedDict):
+    """The rule's properties (FLAGS) as `Rule` takes them."""
+
+    inline: bool
+    ad_mark: bool
+    metadata: bool
+    text_only: bool
+
+
+def _flags(data: dict[str, Any], where: str) -> _Flags:
+    """The rule's properties (FLAGS): each true or false, nothing else; false if absent."""
+    flags = {name: data.get(name, False) for name in FLAGS}
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise RuleFileError(f"{where}: '{name}' must be true or false")
+    return cast(_Flags, flags)
 
 
 def may_backtrack(pattern: str) -> bool:

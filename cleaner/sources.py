@@ -11,9 +11,20 @@ import contextlib
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import IO
 
 from cleaner.inputs import DEFAULT_MAX_BYTES, Item, read_inputs
+
+
+def is_datetime(value: str) -> bool:
+    """Whether `value` is an ISO 8601 date or date-time (a `Z` or `z` suffix is UTC): what
+    --fetched-at takes, as relative dates are resolved against it."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 class Sources:
@@ -33,6 +44,28 @@ class Sources:
         self.paths, self.kind, self.stdin = paths, kind, stdin
         self.url, self.fetched_at, self.max_bytes = url, fetched_at, max_bytes
         self._rewind = False
+
+    @classmethod
+    def from_options(
+        cls,
+        paths: Sequence[str],
+        *,
+        input_kind: str = "auto",
+        url: str | None = None,
+        fetched_at: str | None = None,
+        max_size: int = DEFAULT_MAX_BYTES >> 20,
+        stdin: IO[bytes] | None = None,
+    ) -> Sources:
+        """The sources of `cleaner clean` or `archive`: PATHS and the input options as the
+        command line names them (--input, --url, --fetched-at, --max-size in MB)."""
+        return cls(
+            paths,
+            kind=input_kind,
+            stdin=stdin,
+            url=url,
+            fetched_at=fetched_at,
+            max_bytes=max_size * 1024 * 1024,
+        )
 
     @property
     def reads_stdin(self) -> bool:

@@ -22,13 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.killed_worker import kill_a_worker  # noqa: E402 - shared with the kill tests
 
 PYTHON = sys.executable
 SPAN_WORD = "abcdefg"  # <span>abcdefg</span>: 20 bytes, so 1 M of them make 20.0 MB
@@ -139,59 +142,27 @@ def rule(folder: Path) -> None:
     )
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
 def kill(folder: Path) -> None:
     path = folder / "many.jsonl"
     with open(path, "w", encoding="utf-8") as handle:
         for n in range(600):
             text = ENGLISH.replace("hall", f"hall of district {n}") + f"Note {n} of the day.\n"
             handle.write(json.dumps({"id": f"r{n}", "text": text}) + "\n")
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "cleaner", "clean", "--format", "jsonl", "--no-templates"]
-        + ["--jobs", "2", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    heard: list[tuple[float, str]] = []
-
-    def listen() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            heard.append((time.monotonic(), line.rstrip("\n")))
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    workers: list[int] = []
-    deadline = time.monotonic() + 120
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        workers = _children(proc.pid)
-    if len(workers) < 2:
-        proc.kill()
+    command = [PYTHON, "-m", "cleaner", "clean", "--format", "jsonl", "--no-templates"]
+    run = kill_a_worker([*command, "--jobs", "2", str(path)])
+    if run.killed_at is None:
         print("kill: no workers started")
         return
-    time.sleep(0.3)
-    os.kill(workers[0], signal.SIGKILL)
-    killed = time.monotonic()
-    assert proc.stdout is not None
-    records = proc.stdout.read().splitlines()
-    proc.wait()
-    ended = time.monotonic() - killed
-    listener.join()
-    noticed = [(t - killed, line) for t, line in heard if "worker process died" in line]
+    records = run.stdout.splitlines()
     failed = sum(1 for r in records if '"error"' in r)
     print(
-        f"--jobs 2, worker {workers[0]} killed: exit {proc.returncode} {ended:.2f} s after the "
-        f"kill (target <= 10 s); {len(records)} of 600 records written, {failed} failed"
+        f"--jobs 2, worker {run.worker} killed: exit {run.returncode} "
+        f"{run.ended_at - run.killed_at:.2f} s after the kill (target <= 10 s); "
+        f"{len(records)} of 600 records written, {failed} failed"
     )
-    for after, line in noticed:
-        print(f"  noticed {after:.2f} s after the kill: {line}")
-    if not noticed:
+    for after, line in run.noticed():
+        print(f"  noticed {after:.2f} s after the kill: {line.rstrip()}")
+    if not run.noticed():
         print("  (the run ended before the kill was noticed)")
 
 

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from cleaner.batch import WORKER_DIED, clean_batch
 from cleaner.cli import cli as main
 from cleaner.document import Document
 from cleaner.inputs import InputFailure, InputNotice, RawInput
+from tests.killed_worker import kill_a_worker
 
 CLEANER = str(Path(sys.executable).with_name("cleaner"))
 
@@ -224,11 +224,6 @@ def test_a_blank_input_fails_alike_in_clean_archive_and_the_library(
 # --- a worker killed from outside during `cleaner clean --jobs 2` -------------------------
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
 @pytest.mark.slow
 def test_clean_jobs_2_with_a_worker_killed_ends_soon_and_names_the_inputs(
     tmp_path: Path,
@@ -240,45 +235,14 @@ def test_clean_jobs_2_with_a_worker_killed_ends_soon_and_names_the_inputs(
     with open(path, "w", encoding="utf-8") as handle:
         for n in range(600):
             handle.write(json.dumps({"id": f"r{n}", "text": texts[n % 5] + f"Note {n}.\n"}) + "\n")
-    one = subprocess.run(
-        [CLEANER, "clean", "--format", "jsonl", "--no-templates", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    command = [CLEANER, "clean", "--format", "jsonl", "--no-templates", str(path)]
+    one = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert one.returncode == 0
-    proc = subprocess.Popen(
-        [CLEANER, "clean", "--format", "jsonl", "--no-templates", "--jobs", "2", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    heard: list[tuple[float, str]] = []
-
-    def listen() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            heard.append((time.monotonic(), line))
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    deadline = time.monotonic() + 60
-    workers: list[int] = []
-    while len(workers) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-        workers = _children(proc.pid)
-    assert len(workers) >= 2, "no workers started"
-    time.sleep(0.3)  # let the run get going
-    os.kill(workers[0], signal.SIGKILL)
-    killed_at = time.monotonic()
-    assert proc.stdout is not None
-    out = proc.stdout.read()  # stderr is the listener's alone
-    proc.wait(timeout=300)
-    listener.join()
-    ended = time.monotonic() - killed_at
-    assert proc.returncode == 0, heard
-    [(noticed, warning)] = [(t, line) for t, line in heard if "worker process died" in line]
-    assert noticed - killed_at < 10, "the dead worker was not noticed in time"
+    run = kill_a_worker([*command, "--jobs", "2"], start_within=60)
+    assert run.killed_at is not None, "no workers started"
+    assert run.returncode == 0, run.heard
+    [(after, warning)] = run.noticed()
+    assert after < 10, "the dead worker was not noticed in time"
     assert f"in flight ({path}:" in warning  # names the inputs
-    assert out == one.stdout  # nothing lost, same bytes, same order
-    print(f"noticed after {noticed - killed_at:.2f} s, exit after {ended:.2f} s")
+    assert run.stdout == one.stdout  # nothing lost, same bytes, same order
+    print(f"noticed after {after:.2f} s, exit after {run.ended_at - run.killed_at:.2f} s")

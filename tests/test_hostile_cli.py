@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from cleaner.cli import cli
 from cleaner.render import dumps, one_line
+from tests.killed_worker import kill_a_worker
 
 EN = (
     "The city council approved the new harbour budget on Tuesday after a long debate.\n\n"
@@ -469,7 +470,7 @@ def test_count_documents_knows_files_not_records(tmp_path: Path) -> None:
 def test_clean_prints_a_summary_on_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cleaner.cli.clean_cmd import _write_all
+    from cleaner.clean_run import write_all
     from cleaner.inputs import read_inputs
     from cleaner.pipeline import CleanOptions
     from cleaner.ruleset import default_ruleset
@@ -479,16 +480,8 @@ def test_clean_prints_a_summary_on_a_terminal(
     err = _Terminal()
     monkeypatch.setattr(sys, "stderr", err)
     monkeypatch.setattr(sys, "stdout", _Terminal())  # no progress bar between documents
-    with pytest.raises(SystemExit):
-        _write_all(
-            read_inputs([str(tmp_path)]),
-            "text",
-            False,
-            CleanOptions(ruleset=default_ruleset()),
-            1,
-            False,
-            stream=False,
-        )
+    options = CleanOptions(ruleset=default_ruleset())
+    assert write_all(read_inputs([str(tmp_path)]), sys.stdout, "text", False, options) == 1
     assert "cleaner: 1 cleaned, 1 failed in " in err.getvalue()
 
 
@@ -504,13 +497,13 @@ def test_export_and_search_to_a_full_disk(tmp_path: Path) -> None:
 
 
 def test_memory_error_in_rules_check_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleaner.cli.rules_cmd as rules_cmd
+    import cleaner.rulecheck
     from cleaner.cli import main
 
     def exhausted(ruleset: object) -> list[str]:
         raise MemoryError
 
-    monkeypatch.setattr(rules_cmd, "check_ruleset", exhausted)
+    monkeypatch.setattr(cleaner.rulecheck, "check_ruleset", exhausted)
     with pytest.raises(SystemExit) as stopped:
         main(["rules", "check"])
     assert stopped.value.code == 1
@@ -524,47 +517,18 @@ def test_archive_jobs_2_with_a_worker_killed_ends_and_loses_nothing(tmp_path: Pa
     """kill -9 one worker of `cleaner archive --jobs 2` mid-run: the dead worker is noticed
     within 10 s, the inputs in flight are named and cleaned again, the run completes and
     every record is stored (before #18 the run sat at 0 % CPU forever)."""
-    import signal
-    import threading
-    import time
-
     path = tmp_path / "many.jsonl"
     with open(path, "w", encoding="utf-8") as handle:
         for n in range(600):
             text = EN.replace("city", f"city of district {n}") + f"Note number {n} of the day.\n"
             handle.write(json.dumps({"id": f"r{n}", "text": text}) + "\n")
     db = tmp_path / "a.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cleaner", "archive", str(db), str(path), "--jobs", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    heard: list[tuple[float, str]] = []
-
-    def listen() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            heard.append((time.monotonic(), line))
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    deadline = time.monotonic() + 120
-    workers: list[int] = []
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-        found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
-        workers = [int(p) for p in found.stdout.split()]
-    assert len(workers) >= 2, "no workers started"
-    time.sleep(0.3)
-    os.kill(workers[0], signal.SIGKILL)
-    killed_at = time.monotonic()
-    proc.wait(timeout=300)
-    listener.join()
-    assert proc.returncode == 0, heard
-    [(noticed, warning)] = [(t, line) for t, line in heard if "worker process died" in line]
-    assert noticed - killed_at < 10, "the dead worker was not noticed in time"
+    command = [sys.executable, "-m", "cleaner", "archive", str(db), str(path), "--jobs", "2"]
+    run = kill_a_worker(command, stdout=False, env=ENV)
+    assert run.killed_at is not None, "no workers started"
+    assert run.returncode == 0, run.heard
+    [(after, warning)] = run.noticed()
+    assert after < 10, "the dead worker was not noticed in time"
     assert f"in flight ({path}:" in warning
     stored = cleaner("export", str(db)).stdout.splitlines()
     assert sorted(json.loads(x)["id"] for x in stored) == sorted(f"r{n}" for n in range(600))

@@ -1,45 +1,43 @@
-"""`cleaner archive|search|export|reclean|merge|serve`: click over `cleaner.archive`."""
+"""`cleaner archive|search|export|reclean|merge|serve`: click over `cleaner.archive`.
+
+`archive`, `reclean` and `merge` are `cleaner.archive.runs`' functions; they import the pipeline
+where they run: search, export and serve do not.
+"""
 
 from __future__ import annotations
 
 import functools
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from cleaner import archive as lib
-from cleaner.archive import runs
 from cleaner.archive.search import (
-    hit_lines,
+    hits_lines,
     is_day,
     language_code,
-    languages_if_absent,
+    language_warning,
+    marks_for,
     write_hits_csv,
     write_records,
 )
 from cleaner.archive.store import Archive
-from cleaner.cli.clean_cmd import limit_options
 from cleaner.cli.common import (
-    build_ruleset,
-    dask_client,
-    fail_usage,
+    Command,
+    debug_option,
     input_options,
-    input_sources,
-    report,
+    limit_options,
+    quiet_option,
     rule_options,
-    warn,
+    templates_option,
 )
-from cleaner.console import progress
-from cleaner.errors import ArchiveError
-from cleaner.render import dumps, one_line
+from cleaner.console import fail_usage, usage_errors
 
 if TYPE_CHECKING:
-    from cleaner.archive import Counts
-# `archive` and `reclean` import the pipeline where they run: search, export and serve do not.
+    from cleaner.ruleset import Ruleset
+    from cleaner.sources import Sources
 
 
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -59,117 +57,37 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
-def _warn_unknown_language(arc: Archive, language: str | None) -> None:
-    """An empty result for a language the archive does not hold says so on standard error."""
-    present = None if language is None else languages_if_absent(arc, language)
-    if present is not None:
-        click.echo(
-            f"cleaner: warning: no articles in language {language!r} "
-            f"(the archive has: {', '.join(present) or 'none'})",
-            err=True,
-        )
-
-
-_QUIET = click.option(
-    "--quiet", "-q", is_flag=True, help="No progress display, summary or warnings; errors only."
+db_argument = click.argument("db", type=click.Path(dir_okay=False))
+language_option = click.option(
+    "--language",
+    metavar="xx",
+    callback=_language,
+    help="Only articles in this language (ISO 639-1, any case).",
 )
 
 
-def _open(
-    db: str, *, write: bool, debug: bool = False, create: bool = True, force: bool = False
-) -> Archive:
-    """Open the archive or exit 2 with one line (missing, not SQLite, not an archive,
-    read-only, a directory...). Only `archive` creates a missing file."""
-    try:
-        return Archive(db, write=write, create=create, force=force)
-    except ArchiveError as exc:
-        if debug:
-            raise
-        fail_usage(str(exc))
-        raise  # unreachable
-
-
-def _start(arc: Archive, command: str, inputs: Sequence[str], ruleset_version: str) -> int:
-    """The run's id; an archive that cannot record a run is a usage error (exit 2)."""
-    try:
-        return arc.start_run(command, inputs, ruleset_version)
-    except ArchiveError as exc:
-        arc.close()
-        fail_usage(str(exc))
-        raise  # unreachable
-
-
-def _finish(
-    arc: Archive, run_id: int, counts: Counts, stopped: bool, what: str, quiet: bool = False
-) -> None:
-    """Close the run, print the one-line summary, exit with SPEC's code (130: interrupted)."""
-    line, status = runs.finish(arc, run_id, counts, stopped, what)
-    if not quiet or stopped:
-        click.echo(one_line(line), err=True)
-    sys.exit(status)
-
-
-def _work(
-    arc: Archive,
-    run_id: int,
-    label: str,
-    work: Callable[..., tuple[Counts, bool]],
-    *,
-    total: int | None = None,
-    quiet: bool = False,
-    debug: bool = False,
-) -> tuple[Counts, bool]:
-    """`work(hooks=...)` with progress shown, failures reported and Ctrl-C asking it to stop;
-    a failed write to the archive records the run as failed and exits 1 with one line."""
-    from cleaner.archive import Hooks
-
-    stop = runs.StopOnInterrupt()
-    with stop.installed(), progress(label, total=total, quiet=quiet) as advance:
-        try:
-            return work(hooks=Hooks(on_failure=report, on_progress=advance, should_stop=stop))
-        except ArchiveError as exc:
-            arc.finish_run(run_id, "failed")
-            arc.close()
-            if debug:
-                raise
-            click.echo(one_line(f"cleaner: error: {exc}"), err=True)
-            sys.exit(1)
-
-
-_TEMPLATES_HELP = (
-    "Clean with the site templates the archive has learned, and (archive) count this run's "
-    "documents into them. On by default."
-)
-
-
-@click.command()
-@click.argument("db", type=click.Path(dir_okay=False))
-@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.command(cls=Command)
+@db_argument
 @input_options
 @limit_options
 @rule_options
-@click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
+@templates_option
 @click.option(
     "--force",
     is_flag=True,
     help="Add the archive's tables to an existing SQLite database that has other tables.",
 )
-@_QUIET
+@quiet_option
 def archive(
     db: str,
-    paths: tuple[str, ...],
+    sources: Sources,
+    ruleset: Ruleset,
+    use_templates: bool,
     force: bool,
     quiet: bool,
-    input_kind: str,
-    url: str | None,
-    fetched_at: str | None,
     jobs: int,
     dask_scheduler: str | None,
-    max_size: int,
     debug: bool,
-    rule_dirs: tuple[str, ...],
-    no_default_rules: bool,
-    use_templates: bool,
 ) -> None:
     """Clean documents and store them in the SQLite archive DB (created if missing).
 
@@ -194,46 +112,28 @@ def archive(
     Exit status: 0 all stored; 1 some inputs failed (named on standard error); 2 bad usage,
     unreadable rules, or DB is not a writable SQLite archive; 130 interrupted.
     """
-    from cleaner.archive import templates as site_templates
-    from cleaner.batch import batch_options
-    from cleaner.inputs import count_documents
+    from cleaner.archive.runs import archive_run
 
-    ruleset = build_ruleset(rule_dirs, no_default_rules)
-    arc = _open(db, write=True, debug=debug, force=force)
-    items = input_sources(paths, input_kind, url, fetched_at, max_size).read()
-    learned = site_templates.load(arc) if use_templates else None
-    options = batch_options(ruleset, input_kind, learned)
-    cleaning = lib.workers(options, jobs=jobs, site_keys=use_templates, debug=debug, warn=warn)
-    run_id = _start(arc, "archive", paths or ("-",), ruleset.version)
-    if dask_scheduler is not None:  # shards cleaned on the cluster, merged here as they come
-        from cleaner.archive.merge import archive_on_cluster
-
-        with dask_client(dask_scheduler, debug, quiet) as client:
-            work = functools.partial(
-                archive_on_cluster,
-                client,
-                arc,
-                items,
-                options,
-                run_id=run_id,
-                shard_dir=Path(f"{db}.shards"),
-                learn=use_templates,
-            )
-            counts, stopped = _work(arc, run_id, "archiving", work, quiet=quiet, debug=debug)
-        _finish(arc, run_id, counts, stopped, "archive", quiet)
-    total = None if quiet else count_documents(paths)
-    work = functools.partial(
-        lib.ingest, arc, items, run_id=run_id, clean_batch=cleaning, learn=use_templates
+    sys.exit(
+        archive_run(
+            db,
+            sources,
+            ruleset,
+            force=force,
+            learn=use_templates,
+            jobs=jobs,
+            dask_scheduler=dask_scheduler,
+            quiet=quiet,
+            debug=debug,
+        )
     )
-    counts, stopped = _work(arc, run_id, "archiving", work, total=total, quiet=quiet, debug=debug)
-    _finish(arc, run_id, counts, stopped, "archive", quiet)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@templates_option
+@debug_option
 def merge(out: str, shards: tuple[str, ...], use_templates: bool, debug: bool) -> None:
     """Merge archives (e.g. the shards of `archive --dask`) into OUT (created if missing).
 
@@ -245,43 +145,23 @@ def merge(out: str, shards: tuple[str, ...], use_templates: bool, debug: bool) -
     Examples:
       cleaner merge news.db shard-1.db shard-2.db shard-3.db
     """
-    from cleaner.archive import Hooks
-    from cleaner.archive.merge import merge as merge_archives
+    from cleaner.archive.runs import merge_run
 
-    arc = _open(out, write=True, debug=debug)
-    for shard in shards:
-        _open(shard, write=False, debug=debug).close()  # exit 2 on what is not an archive
-    stop = runs.StopOnInterrupt()
-    with stop.installed(), progress("merging") as advance:
-        hooks = Hooks(on_progress=advance, should_stop=stop)
-        try:
-            run_id, counts, stopped = merge_archives(arc, shards, hooks=hooks, learn=use_templates)
-        except ArchiveError as exc:
-            arc.close()
-            if debug:
-                raise
-            fail_usage(str(exc))
-    _finish(arc, run_id, counts, stopped, "merge")
+    sys.exit(merge_run(out, shards, learn=use_templates))
 
 
-@click.command()
-@click.argument("db", type=click.Path(dir_okay=False))
+@click.command(cls=Command)
+@db_argument
 @click.option(
     "--all", "all_rows", is_flag=True, help="Re-clean every article, not only stale ones."
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@debug_option
 @rule_options
 @limit_options
-@click.option("--templates/--no-templates", "use_templates", default=True, help=_TEMPLATES_HELP)
-@_QUIET
+@templates_option
+@quiet_option
 def reclean(
-    db: str,
-    all_rows: bool,
-    quiet: bool,
-    debug: bool,
-    rule_dirs: tuple[str, ...],
-    no_default_rules: bool,
-    use_templates: bool,
+    db: str, ruleset: Ruleset, all_rows: bool, use_templates: bool, quiet: bool, debug: bool
 ) -> None:
     """Re-run the current rules over the raw documents kept in DB.
 
@@ -296,28 +176,14 @@ def reclean(
       cleaner reclean news.db
       cleaner reclean news.db --rules my-rules/ --all
     """
-    from cleaner import __version__
-    from cleaner.archive import templates as site_templates
-    from cleaner.batch import batch_options
+    from cleaner.archive.runs import reclean_run
 
-    ruleset = build_ruleset(rule_dirs, no_default_rules)
-    arc = _open(db, write=True, debug=debug, create=False)
-    run_id = _start(arc, "reclean", [db], ruleset.version)
-    version = None if all_rows else (__version__, ruleset.version)
-    templates = site_templates.load(arc) if use_templates else None
-    options = batch_options(ruleset, templates=templates)
-    work = functools.partial(lib.reclean, arc, run_id=run_id, options=options, version=version)
-    total = None if quiet else arc.count_stale(version)
-    counts, stopped = _work(arc, run_id, "re-cleaning", work, total=total, quiet=quiet, debug=debug)
-    _finish(arc, run_id, counts, stopped, "reclean", quiet)
+    run = reclean_run(db, ruleset, all_rows=all_rows, learn=use_templates, quiet=quiet, debug=debug)
+    sys.exit(run)
 
 
-def _marks() -> tuple[str, str]:
-    return ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
-
-
-@click.command()
-@click.argument("db", type=click.Path(dir_okay=False))
+@click.command(cls=Command)
+@db_argument
 @click.argument("query")
 @click.option(
     "--limit",
@@ -326,12 +192,7 @@ def _marks() -> tuple[str, str]:
     show_default=True,
     help="At most this many results.",
 )
-@click.option(
-    "--language",
-    metavar="xx",
-    callback=_language,
-    help="Only articles in this language (ISO 639-1, any case).",
-)
+@language_option
 @click.option(
     "--format",
     "fmt",
@@ -341,7 +202,7 @@ def _marks() -> tuple[str, str]:
     help="text: numbered hits; jsonl: one object per hit; csv: a header row, one row per hit.",
 )
 @click.option("--all", "all_copies", is_flag=True, help="Show every copy of duplicated stories.")
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@debug_option
 def search(
     db: str,
     query: str,
@@ -364,42 +225,25 @@ def search(
       cleaner search news.db 'эконом*' --language ru --format jsonl
       cleaner search news.db Kazakhstan --format csv > hits.csv
     """
-    arc = _open(db, write=False, debug=debug)
-    try:
-        _warn_unknown_language(arc, language)
+    failed = f"{db}: search failed: "  # sqlite3.Error: a damaged archive, not the query
+    with Archive(db, write=False) as arc, usage_errors(debug, also=Exception, prefix=failed):
+        if warning := language_warning(arc, language):
+            click.echo(warning, err=True)
+        marks = marks_for(sys.stdout, fmt)
         hits = lib.search(
-            arc,
-            query,
-            limit=limit,
-            language=language,
-            all_copies=all_copies,
-            marks=_marks() if fmt == "text" else ("[", "]"),
+            arc, query, limit=limit, language=language, all_copies=all_copies, marks=marks
         )
-    except ArchiveError as exc:
-        fail_usage(str(exc))
-    except Exception as exc:  # sqlite3.Error: a damaged archive, not the query
-        if debug:
-            raise
-        fail_usage(f"{db}: search failed: {exc}")
-    finally:
-        arc.close()
     if fmt == "csv":
         write_hits_csv(sys.stdout, hits)
         return
-    for n, hit in enumerate(hits, 1):
-        if fmt == "jsonl":
-            click.echo(dumps(hit.to_dict()))
-            continue
-        for line in hit_lines(n, hit):
-            click.echo(line)
-        if n < len(hits):
-            click.echo()
+    for line in hits_lines(hits, fmt):
+        click.echo(line)
     if not hits and fmt == "text":
         click.echo("cleaner: no matches", err=True)
 
 
-@click.command()
-@click.argument("db", type=click.Path(dir_okay=False))
+@click.command(cls=Command)
+@db_argument
 @click.option(
     "--format",
     "fmt",
@@ -409,9 +253,7 @@ def search(
     help="jsonl: SPEC records; text: texts separated by a form feed; csv: a header row, "
     "one row per article (removals as JSON).",
 )
-@click.option(
-    "--language", metavar="xx", callback=_language, help="Only articles in this language."
-)
+@language_option
 @click.option(
     "--since",
     metavar="YYYY-MM-DD",
@@ -419,7 +261,7 @@ def search(
     help="Only articles published on or after this date.",
 )
 @click.option("--unique", is_flag=True, help="Leave out duplicates of earlier articles.")
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@debug_option
 def export(
     db: str, fmt: str, language: str | None, since: str | None, unique: bool, debug: bool
 ) -> None:
@@ -431,22 +273,17 @@ def export(
       cleaner export news.db --language ru --since 2024-01-01 --format text | wc -w
       cleaner export news.db --format csv > articles.csv
     """
-    arc = _open(db, write=False, debug=debug)
-    try:
-        _warn_unknown_language(arc, language)
+    failed = f"{db}: export failed: "  # a damaged archive: one line (a full disk is run_cli's)
+    with Archive(db, write=False) as arc, usage_errors(debug, also=sqlite3.Error, prefix=failed):
+        if warning := language_warning(arc, language):
+            click.echo(warning, err=True)
         records = lib.iter_records(arc, language=language, since=since, unique=unique)
         write_records(sys.stdout, records, fmt)
         sys.stdout.flush()
-    except sqlite3.Error as exc:  # a damaged archive: one line (a full disk is run_cli's)
-        if debug:
-            raise
-        fail_usage(f"{db}: export failed: {exc}")
-    finally:
-        arc.close()
 
 
-@click.command()
-@click.argument("db", type=click.Path(dir_okay=False))
+@click.command(cls=Command)
+@db_argument
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -464,7 +301,7 @@ def export(
 @click.option(
     "--i-know", is_flag=True, help="Allow --allow-sql on a host other machines can reach."
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@debug_option
 def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: bool) -> None:
     """Browse, search and read DB in Datasette, read-only, while it may still be written.
 
@@ -474,17 +311,7 @@ def serve(db: str, port: int, host: str, allow_sql: bool, i_know: bool, debug: b
       cleaner serve news.db --port 9000
       cleaner serve news.db --allow-sql     # also let visitors run SQL queries
     """
-    from cleaner.archive.serve import check_exposure, check_port, prepare, run
+    from cleaner.archive.serve import serve as serve_archive
 
-    try:
-        max_value_bytes = prepare(Path(db))
-        warning = check_exposure(host, allow_sql, i_know)
-        if warning:
-            click.echo(f"cleaner: {warning}", err=True)
-        check_port(host, port)
-    except ArchiveError as exc:
-        if debug:
-            raise
-        fail_usage(str(exc))
-    announce = functools.partial(click.echo, err=True)
-    run(db, host, port, allow_sql=allow_sql, max_value_bytes=max_value_bytes, announce=announce)
+    say = functools.partial(click.echo, err=True)
+    serve_archive(db, host, port, allow_sql=allow_sql, i_know=i_know, say=say)

@@ -1,4 +1,4 @@
-"""`cleaner rules list|check|show`: the rule registry, and its examples run as checks."""
+"""`cleaner rules list|check|show`: click over `cleaner.rulecheck`."""
 
 from __future__ import annotations
 
@@ -6,25 +6,19 @@ import sys
 
 import click
 
-from cleaner.console import rule_warnings
-from cleaner.errors import RuleFileError
+from cleaner.cli.common import Command
+from cleaner.console import fail_usage, rule_warnings
 from cleaner.rulecheck import (
-    check_ruleset,
+    check_report,
     describe,
-    example_line,
+    example_report,
     rule_table,
-    run_examples,
+    table_count,
     table_line,
 )
-from cleaner.ruleset import Ruleset, load_ruleset
+from cleaner.ruleset import load_ruleset
 
-
-def _load(directory: str | None, no_default_rules: bool) -> Ruleset:
-    try:
-        return load_ruleset([directory] if directory else [], defaults=not no_default_rules)
-    except RuleFileError as exc:
-        click.echo(f"cleaner: error: {exc}", err=True)
-        sys.exit(2)
+directory_argument = click.argument("directory", required=False, type=click.Path())
 
 
 @click.group()
@@ -40,8 +34,8 @@ def rules() -> None:
     """
 
 
-@rules.command("list")
-@click.argument("directory", required=False, type=click.Path())
+@rules.command("list", cls=Command)
+@directory_argument
 @click.option("--category", help="Only rules of this category.")
 @click.option("--no-default-rules", is_flag=True, help="Only the rules of DIRECTORY.")
 def list_rules(directory: str | None, category: str | None, no_default_rules: bool) -> None:
@@ -51,17 +45,16 @@ def list_rules(directory: str | None, category: str | None, no_default_rules: bo
     Example:
       cleaner rules list --category paywall
     """
-    ruleset = _load(directory, no_default_rules)
+    ruleset = load_ruleset([directory] if directory else [], defaults=not no_default_rules)
     rows = rule_table(ruleset, category)
     for row in rows:
         click.echo(table_line(row))
     if sys.stdout.isatty():  # a count for the reader; a pipe gets the rows alone
-        categories = sorted({row[1] for row in rows})
-        click.echo(f"\n{len(rows)} rules in {len(categories)} categories.", err=True)
+        click.echo(table_count(rows), err=True)
 
 
-@rules.command("check")
-@click.argument("directory", required=False, type=click.Path())
+@rules.command("check", cls=Command)
+@directory_argument
 @click.option("--no-default-rules", is_flag=True, help="Check only the rules of DIRECTORY.")
 def check_rules(directory: str | None, no_default_rules: bool) -> None:
     """Load rule files and run every rule's examples; exit 1 when one fails.
@@ -70,18 +63,16 @@ def check_rules(directory: str | None, no_default_rules: bool) -> None:
     Example:
       cleaner rules check my-rules/
     """
-    ruleset = _load(directory, no_default_rules)
+    ruleset = load_ruleset([directory] if directory else [], defaults=not no_default_rules)
     with rule_warnings():  # a user pattern that times out: one warning line, not a traceback
-        problems = check_ruleset(ruleset)
-    for problem in problems:
-        click.echo(f"FAIL {problem}")
-    examples = sum(len(r.examples_remove) + len(r.examples_keep) for r in ruleset)
-    click.echo(f"{len(ruleset)} rules, {examples} examples, {len(problems)} failures.")
-    if problems:
+        lines, passed = check_report(ruleset)
+    for line in lines:
+        click.echo(line)
+    if not passed:
         sys.exit(1)
 
 
-@rules.command("show")
+@rules.command("show", cls=Command)
 @click.argument("rule_id")
 @click.option("--rules", "directory", type=click.Path(), help="Also load this rule directory.")
 def show_rule(rule_id: str, directory: str | None) -> None:
@@ -95,20 +86,13 @@ def show_rule(rule_id: str, directory: str | None) -> None:
     Example:
       cleaner rules show ads.domain-price-line
     """
-    ruleset = _load(directory, False)
-    rule = ruleset.get(rule_id)
-    if rule is None:
-        click.echo(f"cleaner: error: no rule {rule_id!r}", err=True)
-        sys.exit(2)
+    ruleset = load_ruleset([directory] if directory else [])
+    rule = ruleset.get(rule_id) or fail_usage(f"no rule {rule_id!r}")
     for line in describe(rule):
         click.echo(line)
-    if rule.code:
-        return
     with rule_warnings():
-        results = run_examples(rule, ruleset.rules)
-    for result in results:
-        click.echo(example_line(result))
-    failed = sum(1 for result in results if result.problem is not None)
-    click.echo(f"{len(results)} examples, {failed} failed.")
-    if failed:
+        lines, passed = example_report(rule, ruleset)
+    for line in lines:
+        click.echo(line)
+    if not passed:
         sys.exit(1)
