@@ -39,6 +39,7 @@ from typing import Any
 import regex
 
 from cleaner.errors import RuleFileError
+from cleaner.patterncache import compile_pattern
 from cleaner.prefilter import keywords_for
 
 CATEGORIES: dict[str, str] = {
@@ -187,7 +188,8 @@ class Rule:
         if self.matcher is None:
             if not self.pattern_text:
                 raise ValueError(f"rule {self.id} has no pattern")
-            object.__setattr__(self, "matcher", regex.compile(self.pattern_text, self.flags))
+            matcher = compile_pattern(self.pattern_text, self.flags)  # shipped compiled
+            object.__setattr__(self, "matcher", matcher)
         return self.matcher
 
     def properties(self) -> tuple[str, ...]:
