@@ -151,10 +151,13 @@ class _Profiles:
         self._totals = arrays.n_words.T.astype(float)
         self._starts, self._lang_of = arrays.starts.tolist(), arrays.lang_of
         self._counts = arrays.counts.astype(float)
-        # Every n-gram of the profiles (sorted), mapped to itself: the n-grams cached per word
-        # are these strings, shared, not a new slice each (~50 bytes per n-gram per word).
+        # Every n-gram of the profiles (sorted): the n-grams cached per word are these strings,
+        # shared, not a new slice each (~50 bytes per n-gram per word). `_known` maps the ones
+        # met so far to themselves; the others are found by bisection when first met (hashing
+        # all 88k into a dict up front was ~10 ms of every start, for the few hundred a short
+        # document uses).
         self._grams = arrays.grams
-        self._known: dict[str, str] = dict(zip(arrays.grams, arrays.grams, strict=True))
+        self._known: dict[str, str] = {}
         self._rows: dict[str, Any] = {}  # n-gram -> numpy array, one float per language
         self._row_bytes = 0
         self._norm = _Normalised(NGram.normalize)
@@ -231,7 +234,16 @@ class _Profiles:
 
         A character is skipped when it and the one before are capitals (NGram.capitalword).
         """
-        shared = self._known.get
+        known, grams, size, find = self._known, self._grams, len(self._grams), bisect.bisect_left
+
+        def shared(gram: str) -> str | None:
+            found = known.get(gram)
+            if found is None:
+                k = find(grams, gram)
+                if k < size and grams[k] == gram:
+                    found = known[gram] = grams[k]
+            return found
+
         padded = " " + word + (" " if space_after else "")
         out: list[str] = []
         previous_upper = False
