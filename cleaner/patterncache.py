@@ -83,12 +83,23 @@ def builtin_pairs() -> list[tuple[str, int]]:
     return [(rule.pattern_text, rule.flags) for rule in ruleset.rules if rule.pattern_text]
 
 
-def build_table(pairs: list[tuple[str, int]]) -> bytes:
-    """The file's bytes for these patterns: a dict of each one's pickle, in key order."""
-    table = {pattern_key(p, f): pickle.dumps(regex.compile(p, f), protocol=4) for p, f in pairs}
+def build_table(pairs: list[tuple[str, int]], previous: dict[str, bytes] | None = None) -> bytes:
+    """The file's bytes for these patterns: a dict of each one's pickle, in key order.
+
+    `regex` does not compile a pattern to the same bytes twice (the order of some of its
+    internal sets varies between processes; the patterns match alike), so entries of
+    `previous` are kept as they are: rewriting the table for unchanged rules changes nothing.
+    """
+    previous = previous or {}
+    table = {}
+    for pattern, flags in pairs:
+        key = pattern_key(pattern, flags)
+        found = previous.get(key)
+        table[key] = found or pickle.dumps(regex.compile(pattern, flags), protocol=4)
     return pickle.dumps(dict(sorted(table.items())), protocol=4)
 
 
 def builtin_table() -> bytes:
-    """The table for the built-in rule files as they are now, under the installed `regex`."""
-    return build_table(builtin_pairs())
+    """The table for the built-in rule files as they are now, under the installed `regex`
+    (the shipped entries of unchanged patterns kept)."""
+    return build_table(builtin_pairs(), _table())

@@ -72,3 +72,15 @@ def test_corrupt_entry_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     key = patterncache.pattern_key(pattern, flags)
     monkeypatch.setattr(patterncache, "_TABLE", {key: b"not a pickle"})
     assert patterncache.compile_pattern(pattern, flags).search("a zqx-sample b") is not None
+
+
+def test_rewriting_keeps_unchanged_entries_and_drops_others() -> None:
+    """Regenerating for unchanged rules rewrites the same bytes (regex's compiled bytes vary
+    between processes); a pattern no longer listed leaves the table."""
+    kept, gone = (r"\bzqx kept\b", regex.V0), (r"\bzqx gone\b", regex.V0)
+    first = pickle.loads(patterncache.build_table([kept, gone]))
+    again = patterncache.build_table([kept], {k: v + b"" for k, v in first.items()})
+    table = pickle.loads(again)
+    key = patterncache.pattern_key(*kept)
+    assert list(table) == [key]
+    assert table[key] == first[key]
