@@ -105,20 +105,23 @@ def write(arrays: ProfileArrays, path: Path) -> None:
 
     if any("\n" in gram for gram in arrays.grams):
         raise ValueError("an n-gram holds a newline: the joined text cannot keep it apart")
-    narrow = {"lang_of": np.uint8, "starts": np.int32, "counts": np.int32}
-    out = {}
-    for name, kind in narrow.items():
-        values = np.asarray(getattr(arrays, name))
-        if values.size and (values.min() < np.iinfo(kind).min or values.max() > np.iinfo(kind).max):
-            raise ValueError(f"{name} does not fit {np.dtype(kind).name}")
-        out[name] = values.astype(kind)
+
+    def narrowed(values: Any, kind: Any) -> Any:
+        values = np.asarray(values)
+        info = np.iinfo(kind)
+        if values.size and (values.min() < info.min or values.max() > info.max):
+            raise ValueError(f"values do not fit {np.dtype(kind).name}")
+        return values.astype(kind)
+
     with open(path, "wb") as handle:
         np.savez_compressed(
             handle,
             langs=np.array(arrays.langs),
             n_words=np.asarray(arrays.n_words, dtype=np.int64),
             grams=np.frombuffer("\n".join(arrays.grams).encode("utf-8"), dtype=np.uint8),
-            **out,
+            starts=narrowed(arrays.starts, np.int32),
+            lang_of=narrowed(arrays.lang_of, np.uint8),
+            counts=narrowed(arrays.counts, np.int32),
         )
 
 
