@@ -15,7 +15,8 @@ cleaner.langprofiles`; `tests/test_language_fast.py` fails when it is stale):
 
 Nothing is rounded or recomputed: a row of probabilities is `count / n_words` for the entries,
 exactly as langdetect divides them. The file stores each array in its narrowest exact integer
-type and the n-grams as one newline-joined text (`write`): loading it takes ~7 ms less.
+type and the n-grams as one newline-joined text, uncompressed (`write`): loading it takes
+~12 ms less than the deflated file of numpy strings it replaces.
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ def load() -> ProfileArrays:
 
 def write(arrays: ProfileArrays, path: Path) -> None:
     """Each array in its narrowest exact type (languages < 256, counts and offsets < 2**31) and
-    the n-grams as one newline-joined UTF-8 text: half the bytes to inflate, and one
-    `str.split` instead of a numpy string array's per-item conversion (~7 ms of every start).
+    the n-grams as one newline-joined UTF-8 text, stored without compression: nothing to
+    inflate, and one `str.split` instead of a numpy string array's per-item conversion
+    (together ~12 ms less of every start; the file is 1.9 MB, a wheel compresses it).
     No n-gram holds a newline (NGram.normalize maps control characters to a space)."""
     import numpy as np
 
@@ -114,7 +116,7 @@ def write(arrays: ProfileArrays, path: Path) -> None:
         return values.astype(kind)
 
     with open(path, "wb") as handle:
-        np.savez_compressed(
+        np.savez(  # stored, not deflated: 1.9 MB instead of 0.8 MB, loaded in half the time
             handle,
             langs=np.array(arrays.langs),
             n_words=np.asarray(arrays.n_words, dtype=np.int64),
