@@ -149,8 +149,9 @@ class _Profiles:
         # Per n-gram length, each language's total, as floats: `count / n` of two integers
         # below 2**53 is the same correctly rounded quotient in numpy as in Python.
         self._totals = arrays.n_words.T.astype(float)
-        self._starts, self._lang_of = arrays.starts.tolist(), arrays.lang_of
-        self._counts = arrays.counts.astype(float)
+        # Kept as loaded (int32): a row converts its few counts when it is built (int32 to
+        # float64 is exact), instead of 184k entries at every start.
+        self._starts, self._lang_of, self._counts = arrays.starts, arrays.lang_of, arrays.counts
         # Every n-gram of the profiles (sorted): the n-grams cached per word are these strings,
         # shared, not a new slice each (~50 bytes per n-gram per word). `_known` maps the ones
         # met so far to themselves; the others are found by bisection when first met (hashing
@@ -175,10 +176,10 @@ class _Profiles:
         import numpy as np
 
         k = bisect.bisect_left(self._grams, gram)  # once per n-gram: its row is cached
-        first, last = self._starts[k], self._starts[k + 1]
+        first, last = int(self._starts[k]), int(self._starts[k + 1])
         langs = self._lang_of[first:last]
         row = np.zeros(len(self.langs))
-        row[langs] = self._counts[first:last] / self._totals[len(gram) - 1][langs]
+        row[langs] = self._counts[first:last].astype(float) / self._totals[len(gram) - 1][langs]
         self._row_bytes += _ROW_BYTES
         if self._row_bytes > ROW_CACHE_BYTES:
             self._rows.clear()
