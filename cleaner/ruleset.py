@@ -765,7 +765,11 @@ def load_ruleset(extra_dirs: Iterable[str | Path] = (), *, defaults: bool = True
     """Built-in rules (unless `defaults` is false) followed by the rules of each directory.
 
     The rules decided in code (rules/code.toml) are always registered: the code runs anyway.
+    The built-in rules alone are `default_ruleset()`, built once: the pipeline's passes use it
+    too, and building it again cost ~15 ms of every `cleaner clean`.
     """
+    if defaults and not extra_dirs:
+        return default_ruleset()
     sources = builtin_sources()
     if not defaults:
         sources = [source for source in sources if source[0] == CODE_RULES_FILE]
