@@ -14,7 +14,9 @@ cleaner.langprofiles`; `tests/test_language_fast.py` fails when it is stale):
   `lang_of` (the language's index) and `counts` (its count in that language).
 
 Nothing is rounded or recomputed: a row of probabilities is `count / n_words` for the entries,
-exactly as langdetect divides them.
+exactly as langdetect divides them. The file stores each array in its narrowest exact integer
+type and the n-grams as one newline-joined text, uncompressed (`write`): loading it takes
+~12 ms less than the deflated file of numpy strings it replaces.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def load() -> ProfileArrays:
         return ProfileArrays(
             langs=data["langs"].tolist(),
             n_words=data["n_words"],
-            grams=data["grams"].tolist(),
+            grams=data["grams"].tobytes().decode("utf-8").split("\n"),
             starts=data["starts"],
             lang_of=data["lang_of"],
             counts=data["counts"],
@@ -96,17 +98,32 @@ def load() -> ProfileArrays:
 
 
 def write(arrays: ProfileArrays, path: Path) -> None:
+    """Each array in its narrowest exact type (languages < 256, counts and offsets < 2**31) and
+    the n-grams as one newline-joined UTF-8 text, stored without compression: nothing to
+    inflate, and one `str.split` instead of a numpy string array's per-item conversion
+    (together ~12 ms less of every start; the file is 1.9 MB, a wheel compresses it).
+    No n-gram holds a newline (NGram.normalize maps control characters to a space)."""
     import numpy as np
 
+    if any("\n" in gram for gram in arrays.grams):
+        raise ValueError("an n-gram holds a newline: the joined text cannot keep it apart")
+
+    def narrowed(values: Any, kind: Any) -> Any:
+        values = np.asarray(values)
+        info = np.iinfo(kind)
+        if values.size and (values.min() < info.min or values.max() > info.max):
+            raise ValueError(f"values do not fit {np.dtype(kind).name}")
+        return values.astype(kind)
+
     with open(path, "wb") as handle:
-        np.savez_compressed(
+        np.savez(  # stored, not deflated: 1.9 MB instead of 0.8 MB, loaded in half the time
             handle,
             langs=np.array(arrays.langs),
-            n_words=arrays.n_words,
-            grams=np.array(arrays.grams),
-            starts=arrays.starts,
-            lang_of=arrays.lang_of,
-            counts=arrays.counts,
+            n_words=np.asarray(arrays.n_words, dtype=np.int64),
+            grams=np.frombuffer("\n".join(arrays.grams).encode("utf-8"), dtype=np.uint8),
+            starts=narrowed(arrays.starts, np.int32),
+            lang_of=narrowed(arrays.lang_of, np.uint8),
+            counts=narrowed(arrays.counts, np.int32),
         )
 
 

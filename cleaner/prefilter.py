@@ -189,9 +189,15 @@ def _element(op: Any, av: Any) -> Requirement:
     return None
 
 
-if __name__ == "__main__":  # python -m cleaner.prefilter: rewrite the shipped table
+if __name__ == "__main__":  # python -m cleaner.prefilter: rewrite the shipped tables
     import pathlib
+
+    from cleaner import patterncache
 
     target = pathlib.Path(str(resources.files("cleaner.rules").joinpath(TABLE_FILE)))
     target.write_text(builtin_table() + "\n", encoding="utf-8")
+    print(f"wrote {target}", file=sys.stderr)
+    # the compiled patterns (cleaner/patterncache.py), which change with the same rule files
+    target = pathlib.Path(str(resources.files("cleaner").joinpath(patterncache.TABLE_FILE)))
+    target.write_bytes(patterncache.builtin_table())
     print(f"wrote {target}", file=sys.stderr)
