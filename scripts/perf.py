@@ -351,7 +351,7 @@ def clean_to_json(raw: bytes) -> str:
 
 def clean_group_to_json(raws: list[bytes]) -> list[str]:
     """What `cleaner clean FILES --format jsonl` does per group of inputs, without I/O: each
-    drafted, the languages detected together (cleaner.cli.common.clean_several)."""
+    drafted, the languages detected together (as cleaner.batch.clean_batch groups them)."""
     drafts = [draft(raw) for raw in raws]
     return [json.dumps(doc.to_record(), ensure_ascii=False) for doc in finish(drafts)]
 
